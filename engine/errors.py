@@ -1,0 +1,41 @@
+"""The few exceptions the engine raises; the CLI maps each to an exit status.
+
+``CriteriaError`` and ``BundleError`` mean the input has problems (exit 1);
+``UsageError`` means the command was used wrongly (exit 2). Anything else is a
+bug in wellled.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from engine.language.diagnostics import Diagnostics
+
+
+class WellledError(Exception):
+    """Base class: a problem with the input that a user can fix."""
+
+    exit_code = 1
+
+
+class CriteriaError(WellledError):
+    """The criteria set has errors; ``diagnostics`` holds every one of them."""
+
+    def __init__(self, diagnostics: Diagnostics):
+        self.diagnostics = diagnostics
+        super().__init__(diagnostics.format())
+
+
+class BundleError(WellledError):
+    """An evidence bundle was refused or is invalid; ``problems`` holds one line each."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+class UsageError(WellledError):
+    """The command was used wrongly (a missing folder, an unknown option value)."""
+
+    exit_code = 2
