@@ -1,0 +1,64 @@
+"""The library API that the CLI, a notebook or a web service call the same way.
+
+>>> from engine.api import load_criteria, assess_bundle    # doctest: +SKIP
+>>> criteria = load_criteria("criteria/cqc_well_led")      # parse, check, compile once
+>>> result = assess_bundle(criteria, "examples/bundles/northfield")   # any number of times
+>>> result["results"]["well_led"]["status"]
+'rated'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class AssessOptions:
+    """How to read a bundle and what the outputs may show."""
+
+    lenient: bool = False
+    include_sensitive: bool = False
+    suppress_below: int = 10
+    max_file_mb: float = 50.0
+
+
+def load_criteria(path: str | Path):
+    """Parse, check and compile the criteria set at ``path``: a ``CriteriaSet``.
+
+    Raises ``CriteriaError`` with every diagnostic when the set has errors.
+    """
+    from engine.judge.compile import compile_path
+
+    return compile_path(Path(path))
+
+
+def assess_bundle(criteria, bundle: str | Path, options: AssessOptions = AssessOptions()
+                  ) -> dict[str, Any]:
+    """Judge one evidence bundle: the ``result.json`` document, as plain data."""
+    from engine.evidence.bundle import load_bundle
+    from engine.judge.assess import assess
+
+    loaded = load_bundle(Path(bundle), criteria.schemas, max_file_mb=options.max_file_mb,
+                         lenient=options.lenient)
+    return assess(criteria, loaded, options)
+
+
+def write_outputs(result: dict[str, Any], out: Path, formats: tuple[str, ...],
+                  options: AssessOptions = AssessOptions()) -> list[Path]:
+    """Write ``result.json``, ``report.html`` and ``report.md`` (as asked) atomically."""
+    from engine.output.report import render
+    from engine.output.results import dump_result
+    from engine.output.write import atomic_write
+
+    names = {"json": "result.json", "html": "report.html", "md": "report.md"}
+    texts = {}
+    for fmt in formats:
+        texts[fmt] = dump_result(result) if fmt == "json" else render(result, fmt, options)
+    written = []
+    for fmt, text in texts.items():
+        path = out / names[fmt]
+        atomic_write(path, text)
+        written.append(path)
+    return written

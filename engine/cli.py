@@ -1,0 +1,332 @@
+"""The ``wellled`` command: a thin shell over the library.
+
+Each subcommand parses its options, makes one library call, prints what came
+back and returns an exit status: 0 done, 1 the input has problems, 2 the
+command was used wrongly. Only this module prints or exits.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from engine import __version__
+from engine.errors import BundleError, CriteriaError, UsageError, WellledError
+from engine.resources import DEFAULT_CRITERIA, shipped_criteria
+
+
+def resolve_criteria(value: str | None) -> Path:
+    """A criteria directory from a path, or the name of a shipped set (default cqc_well_led)."""
+    if value is None:
+        value = DEFAULT_CRITERIA
+    path = Path(value)
+    if path.exists():
+        return path
+    shipped = shipped_criteria(value)
+    if shipped is not None:
+        return shipped
+    raise UsageError(f"{value}: no such criteria directory or shipped criteria set "
+                     f"(shipped: cqc_well_led, nhs_well_led_2017)")
+
+
+def _bundle_dir(value: str) -> Path:
+    path = Path(value)
+    if not path.is_dir():
+        raise UsageError(f"{value}: no such bundle folder; give the folder that holds bundle.yaml")
+    return path
+
+
+def _formats(value: str, allowed: tuple[str, ...]) -> tuple[str, ...]:
+    formats = tuple(f.strip() for f in value.split(",") if f.strip())
+    bad = [f for f in formats if f not in allowed]
+    if bad or not formats:
+        raise UsageError(f"--format {value}: choose from {', '.join(allowed)}")
+    return formats
+
+
+def _echo_err(text: str) -> None:
+    click.echo(text, err=True)
+
+
+def _run(action) -> int:
+    """Call ``action`` and turn the engine's errors into messages and exit codes."""
+    try:
+        return action() or 0
+    except CriteriaError as err:
+        _echo_err(err.diagnostics.format())
+        errors = len(err.diagnostics.errors)
+        _echo_err(f"{errors} error{'s' if errors != 1 else ''}: the criteria cannot be used")
+        return 1
+    except BundleError as err:
+        for problem in err.problems:
+            _echo_err(problem)
+        _echo_err(f"{len(err.problems)} problem{'s' if len(err.problems) != 1 else ''}"
+                  " in the evidence bundle; nothing was written")
+        return 1
+    except UsageError as err:
+        _echo_err(f"wellled: {err}")
+        return 2
+    except WellledError as err:
+        _echo_err(f"wellled: {err}")
+        return err.exit_code
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="wellled")
+def cli() -> None:
+    """wellled: developmental well-led assessments, traceable to criteria and evidence."""
+
+
+# ---------------------------------------------------------------- the language
+
+
+@cli.command()
+@click.argument("criteria", required=False)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--strict", is_flag=True, help="Treat warnings as problems (exit 1).")
+def check(criteria: str | None, fmt: str, strict: bool) -> None:
+    """Parse and check a criteria set; diagnostics go to stderr."""
+    from engine.language.check import check_set
+
+    def action() -> int:
+        checked, diags = check_set(resolve_criteria(criteria))
+        items = diags.sorted()
+        if fmt == "json":
+            click.echo(json.dumps([d.to_json() for d in items], indent=2, sort_keys=True))
+        elif items:
+            _echo_err(diags.format())
+        errors, warnings = len(diags.errors), len(diags.warnings)
+        if fmt == "text":
+            if errors or warnings:
+                _echo_err(f"{errors} error{'s' if errors != 1 else ''}, "
+                          f"{warnings} warning{'s' if warnings != 1 else ''}")
+            else:
+                _echo_err("no problems found")
+        return 1 if errors or (strict and warnings) else 0
+
+    sys.exit(_run(action))
+
+
+@cli.command()
+@click.argument("criteria", required=False)
+@click.option("--format", "fmt", type=click.Choice(["dot", "mermaid", "json"]), default="dot")
+def graph(criteria: str | None, fmt: str) -> None:
+    """Print the dependency graph of a criteria set."""
+    from engine.language.check import check_set
+    from engine.language.graph import render_graph
+
+    def action() -> int:
+        checked, diags = check_set(resolve_criteria(criteria))
+        if checked is None:
+            raise CriteriaError(diags)
+        click.echo(render_graph(checked.graph, fmt))
+        return 0
+
+    sys.exit(_run(action))
+
+
+@cli.command()
+@click.argument("criteria", required=False)
+@click.option("--check", "check_only", is_flag=True,
+              help="Change nothing; exit 1 if any file is not in canonical layout.")
+def fmt(criteria: str | None, check_only: bool) -> None:
+    """Rewrite .crit files in the canonical layout (comments kept)."""
+    from engine.language.fmt import format_set
+
+    def action() -> int:
+        changed = format_set(resolve_criteria(criteria), write=not check_only)
+        for path in changed:
+            click.echo(f"{'would reformat' if check_only else 'reformatted'} {path}")
+        return 1 if check_only and changed else 0
+
+    sys.exit(_run(action))
+
+
+@cli.command(name="test")
+@click.argument("criteria", required=False)
+@click.option("--junit", type=click.Path(dir_okay=False), help="Also write JUnit XML here.")
+@click.option("--coverage", is_flag=True,
+              help="Report which rungs and caps were seen true, false and unknown.")
+def test_cmd(criteria: str | None, junit: str | None, coverage: bool) -> None:
+    """Run the criteria set's own `test` blocks."""
+    from engine.judge.criteria_tests import format_report, run_tests, write_junit
+    from engine.api import load_criteria
+
+    def action() -> int:
+        compiled = load_criteria(resolve_criteria(criteria))
+        report = run_tests(compiled)
+        click.echo(format_report(report, coverage=coverage))
+        if junit:
+            write_junit(report, Path(junit))
+        return 0 if report.ok else 1
+
+    sys.exit(_run(action))
+
+
+# ---------------------------------------------------------------- evidence
+
+
+@cli.command()
+@click.argument("bundle")
+@click.option("--criteria", help="Criteria directory or shipped set (default cqc_well_led).")
+@click.option("--max-file-mb", type=float, default=50.0, show_default=True)
+def validate(bundle: str, criteria: str | None, max_file_mb: float) -> None:
+    """Validate an evidence bundle against the evidence schemas; exit 0 or 1."""
+    from engine.api import load_criteria
+    from engine.evidence.bundle import load_bundle
+
+    def action() -> int:
+        compiled = load_criteria(resolve_criteria(criteria))
+        loaded = load_bundle(_bundle_dir(bundle), compiled.schemas, max_file_mb=max_file_mb)
+        click.echo(f"{bundle}: valid ({len(loaded.files)} files read)")
+        for path in loaded.unused:
+            click.echo(f"{bundle}/{path}: unused: matches no evidence type of the criteria")
+        return 0
+
+    sys.exit(_run(action))
+
+
+@cli.command()
+@click.argument("bundle")
+@click.option("--criteria", help="Criteria directory or shipped set (default cqc_well_led).")
+def init(bundle: str, criteria: str | None) -> None:
+    """Create a new bundle: bundle.yaml and a commented template per evidence type."""
+    from engine.api import load_criteria
+    from engine.evidence.init import init_bundle
+
+    def action() -> int:
+        compiled = load_criteria(resolve_criteria(criteria))
+        written, kept = init_bundle(Path(bundle), compiled)
+        for path in written:
+            click.echo(f"created {path}")
+        for path in kept:
+            click.echo(f"kept {path} (it exists; init never overwrites)")
+        return 0
+
+    sys.exit(_run(action))
+
+
+# ---------------------------------------------------------------- judgements
+
+
+@cli.command()
+@click.argument("bundle")
+@click.option("--criteria", help="Criteria directory or shipped set (default cqc_well_led).")
+@click.option("-o", "--out", help="Output folder (default wellled-out/<bundle folder name>).")
+@click.option("--format", "formats", default="json,html,md", show_default=True,
+              help="Comma-separated: json, html, md.")
+@click.option("--lenient", is_flag=True,
+              help="Treat invalid documents as not provided and list their problems.")
+@click.option("--include-sensitive", is_flag=True,
+              help="Quote fields marked x-sensitive in the outputs.")
+@click.option("--suppress-below", type=int, default=10, show_default=True,
+              help="Show counts of people below this as 'fewer than N' in reports.")
+@click.option("--max-file-mb", type=float, default=50.0, show_default=True)
+def assess(bundle: str, criteria: str | None, out: str | None, formats: str, lenient: bool,
+           include_sensitive: bool, suppress_below: int, max_file_mb: float) -> None:
+    """Assess one evidence bundle and write result.json, report.html, report.md."""
+    from engine.api import AssessOptions, assess_bundle, write_outputs
+
+    def action() -> int:
+        chosen = _formats(formats, ("json", "html", "md"))
+        bundle_dir = _bundle_dir(bundle)
+        options = AssessOptions(lenient=lenient, include_sensitive=include_sensitive,
+                                suppress_below=suppress_below, max_file_mb=max_file_mb)
+        from engine.api import load_criteria
+
+        compiled = load_criteria(resolve_criteria(criteria))
+        result = assess_bundle(compiled, bundle_dir, options)
+        target = Path(out) if out else Path("wellled-out") / bundle_dir.resolve().name
+        written = write_outputs(result, target, chosen, options)
+        root = result["framework"]["root"]
+        top = result["results"].get(root, {})
+        click.echo(f"{result['bundle']['provider']['name']}: {root} "
+                   f"{_level_text(top)} ({top.get('status', 'not_assessed').replace('_', ' ')})")
+        for path in written:
+            click.echo(f"wrote {path}")
+        return 0
+
+    sys.exit(_run(action))
+
+
+def _level_text(node: dict) -> str:
+    if node.get("level") is None:
+        return "not assessed"
+    if node.get("max_level") not in (None, node["level"]):
+        return f"{node['label']}, could be {node['max_label']}"
+    return str(node["label"])
+
+
+@cli.command()
+@click.argument("bundle")
+@click.argument("node")
+@click.option("--criteria", help="Criteria directory or shipped set (default cqc_well_led).")
+@click.option("--lenient", is_flag=True)
+@click.option("--include-sensitive", is_flag=True)
+def explain(bundle: str, node: str, criteria: str | None, lenient: bool,
+            include_sensitive: bool) -> None:
+    """Show the whole trace of one judgement: rungs, caps, values read, arithmetic."""
+    from engine.api import AssessOptions, assess_bundle
+    from engine.api import load_criteria
+    from engine.output.explain import explain_text
+
+    def action() -> int:
+        compiled = load_criteria(resolve_criteria(criteria))
+        options = AssessOptions(lenient=lenient, include_sensitive=include_sensitive)
+        result = assess_bundle(compiled, _bundle_dir(bundle), options)
+        click.echo(explain_text(result, node))
+        return 0
+
+    sys.exit(_run(action))
+
+
+@cli.command()
+@click.argument("root")
+@click.option("--criteria", help="Criteria directory or shipped set (default cqc_well_led).")
+@click.option("-o", "--out", default="wellled-out", show_default=True)
+@click.option("--jobs", type=int, default=1, show_default=True)
+@click.option("--format", "formats", default="json,html,md", show_default=True)
+@click.option("--since", type=click.Path(file_okay=False),
+              help="An earlier batch output: show each node's change since then.")
+@click.option("--lenient", is_flag=True)
+@click.option("--include-sensitive", is_flag=True)
+@click.option("--suppress-below", type=int, default=10, show_default=True)
+def batch(root: str, criteria: str | None, out: str, jobs: int, formats: str,
+          since: str | None, lenient: bool, include_sensitive: bool,
+          suppress_below: int) -> None:
+    """Assess every bundle under ROOT in parallel; write summary.csv and index.html."""
+    from engine.api import AssessOptions
+    from engine.output.batch import run_batch
+
+    def action() -> int:
+        if jobs < 1:
+            raise UsageError("--jobs must be 1 or more")
+        root_dir = Path(root)
+        if not root_dir.is_dir():
+            raise UsageError(f"{root}: no such folder")
+        options = AssessOptions(lenient=lenient, include_sensitive=include_sensitive,
+                                suppress_below=suppress_below)
+        summary = run_batch(root_dir, resolve_criteria(criteria), Path(out), jobs=jobs,
+                            formats=_formats(formats, ("json", "html", "md")),
+                            options=options, since=Path(since) if since else None,
+                            progress=sys.stderr.isatty(), echo=_echo_err)
+        click.echo(f"{summary.done} bundles assessed, {len(summary.failed)} failed; "
+                   f"summary in {summary.out}")
+        for name, problem in summary.failed:
+            _echo_err(f"failed: {name}: {problem}")
+        return 1 if summary.failed else 0
+
+    sys.exit(_run(action))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``wellled`` console script."""
+    try:
+        cli.main(args=argv, prog_name="wellled", standalone_mode=True)
+    except SystemExit as exit_:
+        code = exit_.code
+        return code if isinstance(code, int) else (0 if code is None else 2)
+    return 0
