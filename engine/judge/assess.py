@@ -1,0 +1,361 @@
+"""Judge one bundle with a compiled criteria set: every node in dependency order.
+
+``evaluate`` gives each node's judgement; ``assess`` wraps it into the
+``result.json`` document (plain data, sorted keys when dumped).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from engine import __version__
+from engine.judge import values as v
+from engine.judge.aggregate import aggregate_levels
+from engine.judge.compile import CompiledCriterion, CompiledParent, CriteriaSet, Ctx, Step, use
+from engine.judge.judge import Judgement, apply_cap, ladder, outcome_text, status_of
+from engine.judge.values import UNKNOWN, Ev, Gap, Range
+
+SENSITIVE = "[sensitive]"
+
+
+# ---------------------------------------------------------------- inputs
+
+
+def documents(criteria: CriteriaSet, bundle) -> dict[str, Any]:
+    """Each evidence id -> Ev (a document, or a collection of them) or Gap (not provided)."""
+    docs: dict[str, Any] = {}
+    for evidence_id, schema in criteria.schemas.items():
+        if schema.many:
+            collection = bundle.collections.get(evidence_id)
+            if collection is None:
+                docs[evidence_id] = Gap(evidence_id, None, "", schema)
+            else:
+                items = [Ev(d.data, evidence_id, d.path, "", schema) for d in collection]
+                docs[evidence_id] = Ev(items, evidence_id, f"{evidence_id}/", "", schema)
+        else:
+            doc = bundle.documents.get(evidence_id)
+            docs[evidence_id] = (Ev(doc.data, evidence_id, doc.path, "", schema) if doc
+                                 else Gap(evidence_id, None, "", schema))
+    return docs
+
+
+def facts(manifest: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """``assessment.*`` and ``provider.*`` from a manifest mapping; absent -> unknown."""
+    assessment = dict(manifest.get("assessment") or {})
+    provider = dict(manifest.get("provider") or {})
+    out = {
+        "assessment": {k: assessment.get(k, UNKNOWN) for k in ("date", "kind", "period",
+                                                               "assessor")},
+        "provider": {k: provider.get(k, UNKNOWN) for k in ("id", "name", "type")},
+    }
+    for key in ("assessment", "provider"):
+        for name, value in out[key].items():
+            if value is None:
+                out[key][name] = UNKNOWN
+    return out
+
+
+def manifest_dict(manifest: Any) -> dict[str, Any]:
+    """A pydantic manifest (or a mapping) as plain nested dicts, dates kept as dates."""
+    if hasattr(manifest, "model_dump"):
+        return manifest.model_dump()
+    return dict(manifest)
+
+
+# ---------------------------------------------------------------- evaluation
+
+
+class Evaluation:
+    """One bundle's judgements, node by node, in the set's dependency order."""
+
+    def __init__(self, criteria: CriteriaSet, docs: Mapping[str, Any],
+                 fact_values: Mapping[str, Any]):
+        self.criteria = criteria
+        self.docs = docs
+        self.facts = fact_values
+        self.levels: dict[str, Range] = {}
+        self.judgements: dict[str, Judgement] = {}
+
+    def run(self) -> dict[str, Judgement]:
+        whole = Range(1, self.criteria.top)
+        for node_id in self.criteria.order:
+            node = self.criteria.nodes[node_id]
+            if isinstance(node, CompiledCriterion):
+                judgement = self.criterion(node)
+            else:
+                judgement = self.parent(node)
+            self.judgements[node_id] = judgement
+            self.levels[node_id] = (Range(judgement.low, judgement.high)
+                                    if judgement.low is not None else whole)
+        return self.judgements
+
+    def _ctx(self) -> Ctx:
+        return Ctx(self.docs, self.facts, self.levels)
+
+    def _step(self, ctx: Ctx, step: Step, kind: str, all_reads: list) -> tuple[Any, dict]:
+        ctx.reads = []
+        outcome = step.when(ctx)
+        all_reads.extend(ctx.reads)
+        event = {"kind": kind, "level": step.level, "source": step.source,
+                 "outcome": outcome_text(outcome), "because": step.because,
+                 "advice": step.advice, "reads": ctx.reads}
+        return outcome, event
+
+    def criterion(self, c: CompiledCriterion) -> Judgement:
+        ctx = self._ctx()
+        trace: list[dict] = []
+        reads: list = []
+        if c.applies is not None:
+            ctx.reads = []
+            applies = c.applies(ctx)
+            reads.extend(ctx.reads)
+            trace.append({"kind": "applies", "source": c.applies_source,
+                          "outcome": outcome_text(applies), "reads": ctx.reads})
+            if applies is False:
+                return Judgement("not_applicable", None, None, None, trace, reads, ctx.warnings)
+        for name, fn, source in c.lets:
+            ctx.reads = []
+            value = fn(ctx)
+            ctx.locals[name] = value
+            reads.extend(ctx.reads)
+            trace.append({"kind": "let", "name": name, "source": source, "value": value,
+                          "known": not v.is_unknown(value), "reads": ctx.reads})
+        outcomes: dict[int, Any] = {}
+        for rung in c.rungs:
+            outcome, event = self._step(ctx, rung, "rung", reads)
+            outcomes[rung.level] = outcome
+            trace.append(event)
+        low, high = ladder(outcomes)
+        trace.append({"kind": "ladder", "low": low, "high": high, "source": c.source,
+                      "text": _ladder_text(outcomes, low, high)})
+        for cap in c.caps:
+            outcome, event = self._step(ctx, cap, "cap", reads)
+            low, high, effect = apply_cap(low, high, cap.level, outcome)
+            event["effect"] = effect
+            trace.append(event)
+        status = status_of(low, high, reads)
+        advice = _advice(c, outcomes, trace)
+        if status == "not_assessed":
+            return Judgement(status, None, None, advice, trace, reads, ctx.warnings)
+        return Judgement(status, low, high, advice, trace, reads, ctx.warnings)
+
+    def parent(self, p: CompiledParent) -> Judgement:
+        trace: list[dict] = []
+        taking = []
+        for child_id in p.children:
+            child = self.judgements[child_id]
+            if child.low is None:
+                trace.append({"kind": "excluded", "id": child_id, "status": child.status,
+                              "source": p.source})
+            else:
+                taking.append(child_id)
+        if not taking:
+            return Judgement("not_assessed", None, None, None, trace)
+        units = self._units(p, taking, trace)
+        lows = [low for _, low, _ in units]
+        highs = [high for _, _, high in units]
+        agg = p.aggregation
+        low, low_text = aggregate_levels(agg.method, lows, top=self.criteria.top,
+                                         rounding=agg.round, bands=agg.bands)
+        high, high_text = aggregate_levels(agg.method, highs, top=self.criteria.top,
+                                           rounding=agg.round, bands=agg.bands)
+        trace.append({
+            "kind": "aggregate", "aggregation": agg.id, "method": agg.method,
+            "source": p.source, "low": low, "high": high,
+            "inputs": [{"id": uid, "low": lo, "high": hi} for uid, lo, hi in units],
+            "text": _pair_text(low_text, high_text, low, high)})
+        ctx = self._ctx()
+        ctx.children = [{"id": cid, "level": self.levels[cid],
+                         "category": getattr(self.criteria.nodes[cid], "category", None)}
+                        for cid in taking]
+        reads: list = []
+        for cap in p.caps:
+            outcome, event = self._step(ctx, cap, "cap", reads)
+            low, high, effect = apply_cap(low, high, cap.level, outcome)
+            event["effect"] = effect
+            trace.append(event)
+        status = "rated" if low == high else "partial"
+        advice = next((e["advice"] or e["because"] for e in trace
+                       if e["kind"] == "cap" and e["effect"]), None)
+        return Judgement(status, low, high, advice, trace, reads, ctx.warnings)
+
+    def _units(self, p: CompiledParent, taking: list[str], trace: list[dict]
+               ) -> list[tuple[str, int, int]]:
+        """The things the aggregation combines: children, or categories of them."""
+        if p.by_category is None:
+            return [(cid, self.judgements[cid].low, self.judgements[cid].high)
+                    for cid in taking]
+        groups: dict[str, list[str]] = {}
+        for cid in taking:
+            groups.setdefault(self.criteria.nodes[cid].category, []).append(cid)
+        units = []
+        agg = p.by_category
+        for category, members in groups.items():
+            lows = [self.judgements[m].low for m in members]
+            highs = [self.judgements[m].high for m in members]
+            low, low_text = aggregate_levels(agg.method, lows, top=self.criteria.top,
+                                             rounding=agg.round, bands=agg.bands)
+            high, high_text = aggregate_levels(agg.method, highs, top=self.criteria.top,
+                                               rounding=agg.round, bands=agg.bands)
+            trace.append({
+                "kind": "category", "category": category, "aggregation": agg.id,
+                "method": agg.method, "source": p.source, "low": low, "high": high,
+                "inputs": [{"id": m, "low": self.judgements[m].low,
+                            "high": self.judgements[m].high} for m in members],
+                "text": _pair_text(low_text, high_text, low, high)})
+            units.append((category, low, high))
+        return units
+
+
+def _pair_text(low_text: str, high_text: str, low: int, high: int) -> str:
+    if low_text == high_text:
+        return low_text
+    return f"assured: {low_text}; possible: {high_text}"
+
+
+def _ladder_text(outcomes: dict[int, Any], low: int, high: int) -> str:
+    if not outcomes:
+        return "no rungs: level 1"
+    parts = [f"rung {level} {outcome_text(o)}" for level, o in sorted(outcomes.items())]
+    verdict = f"level {low}" if low == high else f"level {low}, could be {high}"
+    return f"{', '.join(parts)}: {verdict}"
+
+
+def _advice(c: CompiledCriterion, outcomes: dict[int, Any], trace: list[dict]) -> str | None:
+    """The advice of the lowest rung not yet met (or of a cap holding the level down)."""
+    for rung in c.rungs:
+        if outcomes.get(rung.level) is not True:
+            return rung.advice
+    for event in trace:
+        if event["kind"] == "cap" and event.get("effect"):
+            return event["advice"] or event["because"]
+    return None
+
+
+# ---------------------------------------------------------------- the result document
+
+
+def assess(criteria: CriteriaSet, bundle, options) -> dict[str, Any]:
+    """The ``result.json`` document for ``bundle`` (see docs and reports/result.schema.json)."""
+    manifest = manifest_dict(bundle.manifest)
+    judgements = Evaluation(criteria, documents(criteria, bundle), facts(manifest)).run()
+    return build_result(criteria, judgements, bundle, manifest, options)
+
+
+def build_result(criteria: CriteriaSet, judgements: Mapping[str, Judgement], bundle,
+                 manifest: Mapping[str, Any], options) -> dict[str, Any]:
+    include = bool(getattr(options, "include_sensitive", False))
+    results = {}
+    warnings = []
+    for node_id in criteria.order:
+        node = criteria.nodes[node_id]
+        judgement = judgements[node_id]
+        results[node_id] = _node_result(criteria, node, judgement, include)
+        warnings.extend({"node": node_id, "message": m, "source": s}
+                        for m, s in judgement.warnings)
+    fw = criteria.framework
+    assessment = manifest.get("assessment") or {}
+    return {
+        "engine": {"name": "wellled", "version": __version__},
+        "framework": {
+            "id": fw.id, "title": fw.title, "version": fw.version, "publisher": fw.publisher,
+            "root": criteria.root_id, "criteria_sha256": criteria.criteria_sha256,
+            "scale": [{"level": lv.number, "id": lv.id, "label": lv.label,
+                       "description": lv.description} for lv in criteria.scale]},
+        "bundle": {
+            "name": getattr(bundle, "name", None),
+            "provider": _jsonable(manifest.get("provider") or {}),
+            "assessment": _jsonable({"date": assessment.get("date"),
+                                     "kind": assessment.get("kind"),
+                                     "period": assessment.get("period"),
+                                     "assessor": assessment.get("assessor")}),
+            "files": [{"path": f.path, "type": f.type, "sha256": f.sha256, "size": f.size}
+                      for f in getattr(bundle, "files", ())],
+            "unused": list(getattr(bundle, "unused", ())),
+            "problems": list(getattr(bundle, "problems", ()))},
+        "order": list(criteria.order),
+        "results": results,
+        "warnings": warnings,
+    }
+
+
+def _node_result(criteria: CriteriaSet, node, judgement: Judgement, include: bool) -> dict:
+    low, high = judgement.low, judgement.high
+    description = criteria.scale[low - 1].description if low is not None else None
+    out = {
+        "kind": node.kind, "title": node.title, "parent": node.parent,
+        "status": judgement.status, "level": low, "max_level": high,
+        "label": criteria.label(low), "max_label": criteria.label(high),
+        "description": description, "good": node.good, "source": node.source,
+        "advice": judgement.advice,
+        "trace": [_event(e, criteria, include) for e in judgement.trace],
+        "gaps": _gaps(criteria, judgement.reads),
+    }
+    if isinstance(node, CompiledCriterion):
+        out.update(category=node.category, we=None, regulations=[], children=[])
+    else:
+        out.update(category=None, we=node.we, regulations=list(node.regulations),
+                   children=list(node.children))
+    return out
+
+
+def _event(event: dict, criteria: CriteriaSet, include: bool) -> dict:
+    out = dict(event)
+    if "reads" in out:
+        out["reads"] = _reads(out["reads"], include)
+    if out["kind"] == "let":
+        value = out["value"]
+        out["value"] = _read_value(value, include) if type(value) in (Ev, Gap) \
+            else v.to_json(value)
+    if out["kind"] in ("rung", "cap"):
+        out["label"] = criteria.label(out["level"])
+    return out
+
+
+def _reads(reads: list, include: bool) -> list[dict]:
+    seen: dict[tuple, dict] = {}
+    for r in reads:
+        key = (r.type, r.file, r.pointer)
+        if key in seen:
+            continue
+        seen[key] = {"type": r.type, "file": r.file, "pointer": r.pointer,
+                     "known": type(r) is Ev, "sensitive": _sensitive(r),
+                     "value": _read_value(r, include)}
+    return list(seen.values())
+
+
+def _sensitive(r: Ev | Gap) -> bool:
+    check = getattr(r.schema, "is_sensitive", None)
+    return bool(check(r.pointer)) if check is not None and r.pointer else False
+
+
+def _read_value(r: Any, include: bool) -> Any:
+    if type(r) is Gap:
+        return None
+    if type(r) is Ev:
+        if not include and _sensitive(r):
+            return SENSITIVE
+        return v.to_json(r.value)
+    return v.to_json(r)
+
+
+def _gaps(criteria: CriteriaSet, reads: list) -> list[dict]:
+    gaps = {(r.type, r.pointer): {"evidence": r.type, "pointer": r.pointer,
+                                  "title": criteria.evidence_titles.get(r.type, r.type),
+                                  "provided": r.file is not None}
+            for r in reads if type(r) is Gap}
+    return [gaps[k] for k in sorted(gaps)]
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(x) for k, x in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(x) for x in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+__all__ = ["assess", "Evaluation", "documents", "facts", "use"]

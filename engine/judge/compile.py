@@ -1,0 +1,589 @@
+"""Compile a checked criteria set into Python closures, once, for any number of bundles.
+
+Every expression becomes a function ``f(ctx) -> value``; no tree is walked and
+nothing is ``eval``-ed per bundle. The result, a ``CriteriaSet``, is immutable:
+bundles are judged with it in any number of threads or processes.
+
+Evidence values travel as ``Ev`` (known, with file and pointer) or ``Gap``
+(unknown, with where it would have been) until an operator, a function or a
+condition takes them: that is a *value read*, logged in ``ctx.reads``. Records
+a path passes through are not reads.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from engine.errors import CriteriaError
+from engine.evidence.schemas import EvidenceSchema
+from engine.judge import values as v
+from engine.judge.values import UNKNOWN, Ev, Fault, Gap, Range
+from engine.language import nodes as n
+from engine.language.check import CheckedSet, check_set
+
+Fn = Callable[["Ctx"], Any]
+
+# ---------------------------------------------------------------- run-time context
+
+
+class Ctx:
+    """What one evaluation sees: a bundle's documents, facts, levels so far, and its log."""
+
+    __slots__ = ("docs", "facts", "levels", "locals", "reads", "warnings", "children")
+
+    def __init__(self, docs: Mapping[str, Any], facts: Mapping[str, Any],
+                 levels: dict[str, Range]):
+        self.docs = docs
+        self.facts = facts
+        self.levels = levels
+        self.locals: dict[str, Any] = {}
+        self.reads: list[Ev | Gap] = []
+        self.warnings: list[tuple[str, str]] = []
+        self.children: Any = UNKNOWN
+
+    def warn(self, message: str, source: str) -> None:
+        self.warnings.append((message, source))
+
+
+def use(value: Any, ctx: Ctx) -> Any:
+    """Take a value into an operator: log it if it is evidence, and return it plain."""
+    t = type(value)
+    if t is Ev:
+        ctx.reads.append(value)
+        return value.value
+    if t is Gap:
+        ctx.reads.append(value)
+        return UNKNOWN
+    return value
+
+
+def use_list(value: Any, ctx: Ctx) -> Any:
+    """Take a list into a function or quantifier: its elements keep their provenance."""
+    t = type(value)
+    if t is Gap:
+        ctx.reads.append(value)
+        return UNKNOWN
+    if t is Ev:
+        ctx.reads.append(value)
+        items = value.value
+        if type(items) is not list:
+            raise Fault(f"expected a list, got {v.describe(items)}")
+        return [item if type(item) is Ev else
+                Ev(item, value.type, value.file, f"{value.pointer}/{i}", value.schema)
+                for i, item in enumerate(items)]
+    if value is UNKNOWN or type(value) is list:
+        return value
+    raise Fault(f"expected a list, got {v.describe(value)}")
+
+
+def _pointer_part(key: Any) -> str:
+    return str(key).replace("~", "~0").replace("/", "~1")
+
+
+def get_field(obj: Any, name: Any) -> Any:
+    """``obj.name`` or ``obj["name"]`` (also ``obj[0]`` on lists), keeping provenance."""
+    t = type(obj)
+    if t is Ev:
+        value = obj.value
+        pointer = f"{obj.pointer}/{_pointer_part(name)}"
+        if type(value) is dict:
+            if type(name) is not str:
+                raise Fault(f"a record is indexed by a string, not {v.describe(name)}")
+            if name in value:
+                return Ev(value[name], obj.type, obj.file, pointer, obj.schema)
+            return Gap(obj.type, obj.file, pointer, obj.schema)
+        if type(value) is list:
+            if type(name) is not int or name < 0:
+                raise Fault(f"a list is indexed by a whole number from 0, not {v.describe(name)}")
+            if name < len(value):
+                item = value[name]
+                return item if type(item) is Ev else Ev(item, obj.type, obj.file, pointer,
+                                                        obj.schema)
+            return Gap(obj.type, obj.file, pointer, obj.schema)
+        raise Fault(f"{v.describe(value)} has no field `{name}`")
+    if t is Gap:
+        return Gap(obj.type, obj.file, f"{obj.pointer}/{_pointer_part(name)}", obj.schema)
+    if obj is UNKNOWN:
+        return UNKNOWN
+    if t is dict:
+        return obj.get(name, UNKNOWN)
+    if t is list and type(name) is int:
+        return obj[name] if 0 <= name < len(obj) else UNKNOWN
+    raise Fault(f"{v.describe(obj)} has no field `{name}`")
+
+
+# ---------------------------------------------------------------- compiled forms
+
+
+@dataclass(frozen=True)
+class Step:
+    """A rung or a cap: its level, compiled condition, notes and where it is written."""
+
+    level: int
+    when: Fn
+    because: str | None
+    advice: str | None
+    source: str
+
+
+@dataclass(frozen=True)
+class CompiledCriterion:
+    id: str
+    title: str
+    parent: str
+    category: str
+    good: str | None
+    applies: Fn | None
+    applies_source: str | None
+    lets: tuple[tuple[str, Fn, str], ...]
+    rungs: tuple[Step, ...]
+    caps: tuple[Step, ...]
+    source: str
+    kind: str = "criterion"
+
+
+@dataclass(frozen=True)
+class Aggregation:
+    id: str
+    title: str
+    method: str
+    round: str | None
+    bands: tuple[tuple[int, float], ...]
+
+
+@dataclass(frozen=True)
+class CompiledParent:
+    """A statement or key question: its children and how they combine."""
+
+    id: str
+    kind: str
+    title: str
+    parent: str | None
+    children: tuple[str, ...]
+    aggregation: Aggregation
+    by_category: Aggregation | None
+    caps: tuple[Step, ...]
+    we: str | None
+    good: str | None
+    regulations: tuple[str, ...]
+    source: str
+
+
+@dataclass(frozen=True)
+class CriteriaSet:
+    """A compiled criteria set: immutable, reusable for any number of bundles."""
+
+    root: Path
+    framework: n.Framework
+    scale: tuple[n.ScaleLevel, ...]
+    top: int
+    nodes: Mapping[str, CompiledCriterion | CompiledParent]
+    order: tuple[str, ...]
+    schemas: Mapping[str, EvidenceSchema]
+    evidence_titles: Mapping[str, str]
+    evidence_ids_read: frozenset[str]
+    criteria_sha256: str
+    tests: tuple[tuple[n.Test, Path], ...]
+    checked: CheckedSet = field(repr=False, compare=False)
+
+    @property
+    def root_id(self) -> str:
+        return self.framework.root or self.order[-1]
+
+    def label(self, level: int | None) -> str | None:
+        return None if level is None else self.scale[level - 1].label
+
+
+def compile_path(path: Path) -> CriteriaSet:
+    """Check and compile the criteria at ``path``; raises CriteriaError on any error."""
+    checked, diags = check_set(path)
+    if checked is None:
+        raise CriteriaError(diags)
+    return compile_set(checked)
+
+
+def compile_set(checked: CheckedSet) -> CriteriaSet:
+    """Compile every expression of a checked set into closures."""
+    sources = _SourceNames(checked.root)
+    compiler = _Compiler(checked, sources)
+    compiled: dict[str, CompiledCriterion | CompiledParent] = {}
+    for criterion in checked.criteria.values():
+        compiled[criterion.id] = compiler.criterion(criterion)
+    for statement in checked.statements.values():
+        compiled[statement.id] = compiler.parent(statement, "statement")
+    for kq in checked.key_questions.values():
+        compiled[kq.id] = compiler.parent(kq, "key_question")
+    read = frozenset(node for node in checked.evidence
+                     if checked.graph.has_node(node) and checked.graph.in_degree(node) > 0)
+    tests = tuple((test, sources.absolute(test.span.path)) for test in checked.tests)
+    return CriteriaSet(
+        root=checked.root, framework=checked.framework,
+        scale=tuple(sorted(checked.scale.levels, key=lambda lv: lv.number)), top=checked.top,
+        nodes=MappingProxyType(compiled), order=tuple(checked.order),
+        schemas=MappingProxyType(dict(checked.schemas)),
+        evidence_titles=MappingProxyType({k: e.title for k, e in checked.evidence.items()}),
+        evidence_ids_read=read, criteria_sha256=checked.criteria_sha256, tests=tests,
+        checked=checked)
+
+
+class _SourceNames:
+    """Span paths -> paths relative to the criteria directory (stable across machines)."""
+
+    def __init__(self, root: Path):
+        self.root = root.resolve() if root.is_dir() else root.resolve().parent
+        self.cache: dict[str, str] = {}
+
+    def absolute(self, path: str) -> Path:
+        return Path(path).resolve()
+
+    def name(self, span) -> str:
+        rel = self.cache.get(span.path)
+        if rel is None:
+            rel = os.path.relpath(Path(span.path).resolve(), self.root).replace(os.sep, "/")
+            self.cache[span.path] = rel
+        return f"{rel}:{span.line}"
+
+
+# ---------------------------------------------------------------- the compiler
+
+
+class _Compiler:
+    def __init__(self, checked: CheckedSet, sources: _SourceNames):
+        self.checked = checked
+        self.sources = sources
+        self.aggregations = {a.id: Aggregation(
+            a.id, a.title, a.method or "min", a.round,
+            tuple(sorted((b.level, b.threshold) for b in a.bands)))
+            for a in checked.aggregations.values()}
+
+    def level(self, ref: int | str) -> int:
+        return ref if isinstance(ref, int) else self.checked.levels[ref]
+
+    def steps(self, items, scope: _Scope) -> tuple[Step, ...]:
+        return tuple(Step(self.level(s.level), self.condition(s.when, scope), s.because,
+                          s.advice, self.sources.name(s.span)) for s in items)
+
+    def condition(self, expr: n._Expr, scope: _Scope) -> Fn:
+        """A condition: its value is taken (a read) and must be true, false or unknown."""
+        inner = self.expr(expr, scope)
+        source = self.sources.name(expr.span)
+
+        def condition(ctx: Ctx) -> Any:
+            try:
+                return v.truth(use(inner(ctx), ctx))
+            except Fault as fault:
+                ctx.warn(str(fault), source)
+                return UNKNOWN
+        return condition
+
+    def criterion(self, c: n.Criterion) -> CompiledCriterion:
+        scope = _Scope(self.checked, set(), "criterion")
+        applies = self.condition(c.applies, scope) if c.applies is not None else None
+        lets = []
+        for let in c.lets:
+            lets.append((let.name, self.expr(let.value, scope), self.sources.name(let.span)))
+            scope = scope.with_name(let.name)
+        rungs = tuple(sorted(self.steps(c.rungs, scope), key=lambda s: s.level))
+        return CompiledCriterion(
+            id=c.id, title=c.title, parent=c.statement, category=c.category or "uncategorised",
+            good=c.good, applies=applies,
+            applies_source=self.sources.name(c.applies.span) if c.applies is not None else None,
+            lets=tuple(lets), rungs=rungs, caps=self.steps(c.caps, scope),
+            source=self.sources.name(c.span))
+
+    def parent(self, node: n.Statement | n.KeyQuestion, kind: str) -> CompiledParent:
+        scope = _Scope(self.checked, set(), kind)
+        if isinstance(node, n.Statement):
+            children = tuple(c.id for c in node.criteria)
+            parent = node.under
+            we, regulations = node.we, node.regulations
+        else:
+            children = tuple(s.id for s in self.checked.statements.values() if s.under == node.id)
+            parent, we, regulations = None, None, ()
+        ref = node.aggregate
+        aggregation = self.aggregations[ref.id] if ref else Aggregation("min", "lowest", "min",
+                                                                         None, ())
+        by_category = self.aggregations[ref.by_category] if ref and ref.by_category else None
+        return CompiledParent(
+            id=node.id, kind=kind, title=node.title, parent=parent, children=children,
+            aggregation=aggregation, by_category=by_category, caps=self.steps(node.caps, scope),
+            we=we, good=node.good, regulations=tuple(regulations),
+            source=self.sources.name(node.span))
+
+    # ---- expressions
+    def expr(self, e: n._Expr, scope: _Scope) -> Fn:
+        method = getattr(self, "_" + type(e).__name__.lower())
+        return method(e, scope)
+
+    def _guard(self, e: n._Expr, fn: Callable[[Ctx], Any]) -> Fn:
+        """Run ``fn``; a fault of arithmetic or types becomes unknown plus a warning."""
+        source = self.sources.name(e.span)
+
+        def guarded(ctx: Ctx) -> Any:
+            try:
+                return fn(ctx)
+            except Fault as fault:
+                ctx.warn(str(fault), source)
+                return UNKNOWN
+        return guarded
+
+    def _literal(self, e: n.Literal, scope) -> Fn:
+        value = e.value
+        return lambda ctx: value
+
+    def _dateliteral(self, e: n.DateLiteral, scope) -> Fn:
+        value = e.value
+        return lambda ctx: value
+
+    def _duration(self, e: n.Duration, scope) -> Fn:
+        value = v.Dur(e.amount, e.unit)
+        return lambda ctx: value
+
+    def _name(self, e: n.Name, scope: _Scope) -> Fn:
+        name = e.id
+        if name in scope.locals:
+            return lambda ctx: ctx.locals[name]
+        if name in self.checked.evidence:
+            return lambda ctx: ctx.docs[name]
+        if name in ("assessment", "provider"):
+            return lambda ctx: ctx.facts[name]
+        if name == "children":
+            return lambda ctx: ctx.children
+        if name in self.checked.levels:
+            level = self.checked.levels[name]
+            return lambda ctx: level
+        raise AssertionError(f"the checker let an unknown name through: {name}")
+
+    def _field(self, e: n.Field, scope) -> Fn:
+        obj, name = self.expr(e.obj, scope), e.name
+        return self._guard(e, lambda ctx: get_field(obj(ctx), name))
+
+    def _index(self, e: n.Index, scope) -> Fn:
+        obj, key = self.expr(e.obj, scope), self.expr(e.key, scope)
+
+        def index(ctx: Ctx) -> Any:
+            k = use(key(ctx), ctx)
+            if k is UNKNOWN:
+                return UNKNOWN
+            return get_field(obj(ctx), k)
+        return self._guard(e, index)
+
+    def _listexpr(self, e: n.ListExpr, scope) -> Fn:
+        items = tuple(self.expr(i, scope) for i in e.items)
+        return lambda ctx: [use(f(ctx), ctx) for f in items]
+
+    def _not(self, e: n.Not, scope) -> Fn:
+        operand = self.expr(e.operand, scope)
+        return self._guard(e, lambda ctx: v.not3(v.truth(use(operand(ctx), ctx))))
+
+    def _negate(self, e: n.Negate, scope) -> Fn:
+        operand = self.expr(e.operand, scope)
+        return self._guard(e, lambda ctx: v.negate(use(operand(ctx), ctx)))
+
+    def _boolop(self, e: n.BoolOp, scope) -> Fn:
+        # INVARIANT: both sides are always evaluated, so every value a condition
+        # mentions is in its trace and a criterion's status does not depend on
+        # the order in which its author wrote the operands.
+        left, right = self.expr(e.left, scope), self.expr(e.right, scope)
+        combine = v.and3 if e.op == "and" else v.or3
+
+        def boolop(ctx: Ctx) -> Any:
+            a = use(left(ctx), ctx)
+            b = use(right(ctx), ctx)
+            return combine(v.truth(a), v.truth(b))
+        return self._guard(e, boolop)
+
+    def _compare(self, e: n.Compare, scope) -> Fn:
+        left, right, op = self.expr(e.left, scope), self.expr(e.right, scope), e.op
+        if op in ("in", "not in"):
+            negate = op == "not in"
+
+            def membership(ctx: Ctx) -> Any:
+                a = use(left(ctx), ctx)
+                result = v.member(a, use(right(ctx), ctx))
+                return v.not3(result) if negate else result
+            return self._guard(e, membership)
+        return self._guard(e, lambda ctx: v.compare(op, use(left(ctx), ctx),
+                                                    use(right(ctx), ctx)))
+
+    def _arith(self, e: n.Arith, scope) -> Fn:
+        left, right, op = self.expr(e.left, scope), self.expr(e.right, scope), e.op
+        return self._guard(e, lambda ctx: v.arith(op, use(left(ctx), ctx),
+                                                  use(right(ctx), ctx)))
+
+    def _ischeck(self, e: n.IsCheck, scope) -> Fn:
+        operand, negated = self.expr(e.operand, scope), e.negated
+        if e.what == "missing":
+            return lambda ctx: v.is_unknown(use(operand(ctx), ctx)) is not negated
+
+        def is_none(ctx: Ctx) -> Any:
+            value = use(operand(ctx), ctx)
+            if value is UNKNOWN:
+                return UNKNOWN
+            return (value is None) is not negated
+        return is_none
+
+    def _levelof(self, e: n.LevelOf, scope) -> Fn:
+        target = e.target
+        return lambda ctx: ctx.levels[target]
+
+    def _call(self, e: n.Call, scope: _Scope) -> Fn:
+        reduce = _REDUCERS[e.func]
+        quantifier = e.func in n.QUANTIFIERS
+        c = e.comprehension
+        if c is None:
+            if len(e.args) == 1:
+                source = self.expr(e.args[0], scope)
+                items = lambda ctx: use_list(source(ctx), ctx)  # noqa: E731
+            else:
+                parts = tuple(self.expr(a, scope) for a in e.args)
+                items = lambda ctx: [f(ctx) for f in parts]  # noqa: E731
+
+            def plain(ctx: Ctx) -> Any:
+                elements = items(ctx)
+                if elements is UNKNOWN:
+                    return UNKNOWN
+                if quantifier:
+                    pairs = [(v.truth(use(x, ctx)), None) for x in elements] \
+                        if e.func in ("all", "any") else [(True, None) for _ in elements]
+                else:
+                    pairs = [(True, use(x, ctx)) for x in elements]
+                return reduce(pairs)
+            return self._guard(e, plain)
+
+        source = self.expr(c.source, scope)
+        inner = scope.with_name(c.var)
+        where = self.expr(c.where, inner) if c.where is not None else None
+        element = self.expr(c.element, inner) if c.element is not None else None
+        var = c.var
+
+        def comprehension(ctx: Ctx) -> Any:
+            elements = use_list(source(ctx), ctx)
+            if elements is UNKNOWN:
+                return UNKNOWN
+            saved = ctx.locals.get(var, _ABSENT)
+            pairs = []
+            try:
+                for x in elements:
+                    ctx.locals[var] = x
+                    cond = v.truth(use(where(ctx), ctx)) if where is not None else True
+                    if element is not None:
+                        value = use(element(ctx), ctx)
+                    elif quantifier:
+                        value = None
+                    else:
+                        value = use(x, ctx)
+                    pairs.append((cond, value))
+            finally:
+                if saved is _ABSENT:
+                    ctx.locals.pop(var, None)
+                else:
+                    ctx.locals[var] = saved
+            return reduce(pairs)
+        return self._guard(e, comprehension)
+
+
+_ABSENT = object()
+
+
+class _Scope:
+    """Names visible in an expression: lets above and quantifier variables."""
+
+    def __init__(self, checked: CheckedSet, local_names: set[str], owner: str):
+        self.checked = checked
+        self.locals = frozenset(local_names)
+        self.owner = owner
+
+    def with_name(self, name: str) -> _Scope:
+        return _Scope(self.checked, set(self.locals) | {name}, self.owner)
+
+
+# ---------------------------------------------------------------- functions
+# Each reducer takes (condition, value) pairs, one per element; the condition is
+# True, False or UNKNOWN (True when there is no `where`).
+
+
+def _kept(pairs) -> Any:
+    """Values whose condition holds; UNKNOWN if any condition or kept value is unknown."""
+    out = []
+    for cond, value in pairs:
+        if cond is UNKNOWN:
+            return UNKNOWN
+        if cond is True:
+            if value is UNKNOWN:
+                return UNKNOWN
+            out.append(value)
+    return out
+
+
+def _count(pairs) -> Any:
+    if any(cond is UNKNOWN for cond, _ in pairs):
+        return UNKNOWN
+    return sum(1 for cond, _ in pairs if cond is True)
+
+
+def _percent(pairs) -> Any:
+    if not pairs:
+        return UNKNOWN
+    hits = _count(pairs)
+    return UNKNOWN if hits is UNKNOWN else v.arith("/", 100 * hits, len(pairs))
+
+
+def _all(pairs) -> Any:
+    return v.all3([cond for cond, _ in pairs])
+
+
+def _any(pairs) -> Any:
+    return v.any3([cond for cond, _ in pairs])
+
+
+def _numbers(values: list) -> list:
+    for x in values:
+        if not v.is_number(x):
+            raise Fault(f"expected numbers, got {v.describe(x)}")
+    return values
+
+
+def _sum(pairs) -> Any:
+    values = _kept(pairs)
+    if values is UNKNOWN:
+        return UNKNOWN
+    total: Any = 0
+    for x in _numbers(values):
+        total = v.arith("+", total, x)
+    return total
+
+
+def _mean(pairs) -> Any:
+    values = _kept(pairs)
+    if values is UNKNOWN or not values:
+        return UNKNOWN
+    return v.arith("/", _sum([(True, x) for x in values]), len(values))
+
+
+def _extreme(pick) -> Callable:
+    def reducer(pairs) -> Any:
+        values = _kept(pairs)
+        if values is UNKNOWN or not values:
+            return UNKNOWN
+        if any(type(x) is Range for x in values):
+            _numbers(values)
+            lows = [x.low if type(x) is Range else x for x in values]
+            highs = [x.high if type(x) is Range else x for x in values]
+            return Range(pick(lows), pick(highs))
+        kinds = {"number" if v.is_number(x) else type(x) for x in values}
+        if len(kinds) > 1 or kinds - {"number", str, v.dt.date}:
+            raise Fault("min and max need values of one kind: numbers, strings or dates")
+        return pick(values)
+    return reducer
+
+
+_REDUCERS: dict[str, Callable] = {
+    "count": _count, "percent": _percent, "all": _all, "any": _any, "sum": _sum,
+    "mean": _mean, "min": _extreme(min), "max": _extreme(max),
+}

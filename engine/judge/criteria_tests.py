@@ -1,0 +1,237 @@
+"""Run the ``test`` blocks written in .crit files: policy teams test criteria without code.
+
+A test gives inline evidence (validated like a bundle's) or a bundle folder,
+an assessment date and maybe a provider, and expectations on nodes. A failure
+shows expected against actual and the trace of the failing node. Coverage
+says which rungs and caps were seen true, false and unknown across the tests.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree as ET
+
+from engine.errors import BundleError, WellledError
+from engine.judge.assess import Evaluation, documents, facts, manifest_dict
+from engine.judge.compile import CompiledCriterion, CriteriaSet
+from engine.judge.judge import Judgement
+from engine.language import nodes as n
+
+
+@dataclass
+class TestOutcome:
+    name: str
+    source: str
+    failures: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures and self.error is None
+
+
+@dataclass
+class TestReport:
+    outcomes: list[TestOutcome]
+    coverage: dict[tuple[str, str, int, str], set[str]]   # (node, kind, level, source) -> outcomes
+
+    @property
+    def ok(self) -> bool:
+        return all(o.ok for o in self.outcomes)
+
+    @property
+    def passed(self) -> int:
+        return sum(o.ok for o in self.outcomes)
+
+
+def run_tests(criteria: CriteriaSet) -> TestReport:
+    """Run every test block of the set, in file order."""
+    coverage: dict[tuple[str, str, int, str], set[str]] = defaultdict(set)
+    for node_id, node in criteria.nodes.items():
+        if isinstance(node, CompiledCriterion):
+            for kind, steps in (("rung", node.rungs), ("cap", node.caps)):
+                for step in steps:
+                    coverage[(node_id, kind, step.level, step.source)]
+    outcomes = [_run_one(criteria, test, path, coverage) for test, path in criteria.tests]
+    return TestReport(outcomes, dict(coverage))
+
+
+def _run_one(criteria: CriteriaSet, test: n.Test, crit_file: Path,
+             coverage: dict) -> TestOutcome:
+    from engine.judge.compile import _SourceNames
+
+    source = _SourceNames(criteria.root).name(test.span)
+    outcome = TestOutcome(test.name, source)
+    try:
+        judgements = _evaluate(criteria, test, crit_file)
+    except BundleError as err:
+        outcome.error = "the test's evidence is not valid:\n" + "\n".join(
+            f"    {p}" for p in err.problems)
+        return outcome
+    except WellledError as err:
+        outcome.error = str(err)
+        return outcome
+    for node_id, judgement in judgements.items():
+        for event in judgement.trace:
+            if event["kind"] in ("rung", "cap"):
+                key = (node_id, event["kind"], event["level"], event["source"])
+                if key in coverage:
+                    coverage[key].add(event["outcome"])
+    for expectation in test.expectations:
+        problem = _check(criteria, expectation, judgements[expectation.node])
+        if problem:
+            outcome.failures.append(problem + "\n" + _trace_text(
+                criteria, expectation.node, judgements[expectation.node]))
+    return outcome
+
+
+def _evaluate(criteria: CriteriaSet, test: n.Test, crit_file: Path) -> dict[str, Judgement]:
+    from engine.evidence.bundle import Assessment, Manifest, Provider, bundle_from_documents
+    from engine.evidence.bundle import load_bundle
+
+    if test.bundle is not None:
+        bundle = load_bundle((crit_file.parent / test.bundle).resolve(), criteria.schemas)
+        manifest = manifest_dict(bundle.manifest)
+        if test.date is not None:
+            manifest["assessment"] = {**manifest["assessment"], "date": test.date}
+        for key, value in test.provider:
+            manifest["provider"] = {**manifest["provider"], key: value}
+    else:
+        provider = dict(test.provider)
+        manifest_model = Manifest(
+            provider=Provider(id=provider.get("id", "TEST"), name=provider.get("name", test.name),
+                              type=provider.get("type", "other")),
+            assessment=Assessment(date=test.date or dt.date(2000, 1, 1),
+                                  kind=test.kind or "self_assessment"))
+        docs: dict[str, Any] = {}
+        for item in test.evidence:
+            docs[item.type] = item.value
+        origin = f"{crit_file.name}:{test.span.line} test \"{test.name}\""
+        bundle = bundle_from_documents(manifest_model, docs, criteria.schemas, origin=origin)
+        # A test names no provider type unless it sets one, and no date unless it gives one.
+        manifest = {"provider": provider, "assessment": {
+            "date": test.date, "kind": test.kind}}
+    evaluation = Evaluation(criteria, documents(criteria, bundle), facts(manifest))
+    return evaluation.run()
+
+
+def _expected_text(criteria: CriteriaSet, e: n.Expectation) -> str:
+    value = e.value
+    if e.op == "range":
+        return f"is {value} to {e.high}"
+    return f"{e.op} {value}"
+
+
+def _level_number(criteria: CriteriaSet, value: int | str) -> int | str:
+    if isinstance(value, int):
+        return value
+    return criteria.checked.levels.get(value, value)
+
+
+def _check(criteria: CriteriaSet, e: n.Expectation, j: Judgement) -> str | None:
+    actual = _actual_text(j)
+    want = _expected_text(criteria, e)
+    value = _level_number(criteria, e.value)
+    if e.op == "is" and value in ("not_assessed", "not_applicable"):
+        ok = j.status == value
+    elif e.op == "is":
+        ok = j.low is not None and j.low == j.high == value
+    elif e.op == "range":
+        ok = j.low == value and j.high == e.high
+    elif e.op == ">=":
+        ok = j.low is not None and j.low >= value
+    else:
+        ok = j.high is not None and j.high <= value
+    if ok:
+        return None
+    return f"  expect {e.node} {want}\n  but it {actual}   ({e.span.path}:{e.span.line})"
+
+
+def _actual_text(j: Judgement) -> str:
+    if j.low is None:
+        return f"is {j.status}"
+    if j.low == j.high:
+        return f"is {j.low} ({j.status})"
+    return f"is {j.low} to {j.high} ({j.status})"
+
+
+def _trace_text(criteria: CriteriaSet, node_id: str, j: Judgement) -> str:
+    from engine.judge.assess import _event
+
+    lines = [f"  trace of {node_id}:"]
+    for event in j.trace:
+        e = _event(event, criteria, include=True)
+        kind = e["kind"]
+        if kind in ("rung", "cap"):
+            reads = ", ".join(_read_text(r) for r in e["reads"])
+            lines.append(f"    {kind} {e['level']} ({e['source']}): {e['outcome']}"
+                         + (f"  [{reads}]" if reads else ""))
+        elif kind == "let":
+            lines.append(f"    let {e['name']} = {e['value']!r} ({e['source']})")
+        elif kind in ("ladder", "aggregate", "category"):
+            lines.append(f"    {kind}: {e['text']}")
+        elif kind == "applies":
+            lines.append(f"    applies when ({e['source']}): {e['outcome']}")
+        elif kind == "excluded":
+            lines.append(f"    left out: {e['id']} ({e['status']})")
+    return "\n".join(lines)
+
+
+def _read_text(r: dict) -> str:
+    where = f"{r['file']}#{r['pointer']}" if r["file"] else f"{r['type']}#{r['pointer']} (not provided)"
+    value = "unknown" if not r["known"] else repr(r["value"])
+    return f"{where} = {value}"
+
+
+# ---------------------------------------------------------------- reports
+
+
+def format_report(report: TestReport, coverage: bool = False) -> str:
+    lines = []
+    for o in report.outcomes:
+        if o.ok:
+            lines.append(f"ok    {o.source}  {o.name}")
+        else:
+            lines.append(f"FAIL  {o.source}  {o.name}")
+            if o.error:
+                lines.append("  " + o.error)
+            lines.extend(o.failures)
+    failed = len(report.outcomes) - report.passed
+    if coverage:
+        lines.append("")
+        lines.extend(format_coverage(report))
+    lines.append(f"{report.passed} passed, {failed} failed")
+    return "\n".join(lines)
+
+
+def format_coverage(report: TestReport) -> list[str]:
+    """One line per rung and cap that was not seen both true and false."""
+    lines = ["coverage of rungs and caps (seen true / false / unknown):"]
+    total = len(report.coverage)
+    full = 0
+    for (node, kind, level, source), seen in sorted(report.coverage.items()):
+        if {"true", "false"} <= seen:
+            full += 1
+            continue
+        marks = " ".join(f"{o}:{'yes' if o in seen else 'no'}"
+                         for o in ("true", "false", "unknown"))
+        lines.append(f"  {source}: {node} {kind} {level}: {marks}")
+    lines.append(f"{full} of {total} rungs and caps seen both true and false")
+    return lines
+
+
+def write_junit(report: TestReport, path: Path) -> None:
+    from engine.output.write import atomic_write
+
+    suite = ET.Element("testsuite", name="wellled", tests=str(len(report.outcomes)),
+                       failures=str(len(report.outcomes) - report.passed))
+    for o in report.outcomes:
+        case = ET.SubElement(suite, "testcase", classname=o.source, name=o.name)
+        if not o.ok:
+            failure = ET.SubElement(case, "failure", message="expectation not met")
+            failure.text = "\n".join(([o.error] if o.error else []) + o.failures)
+    atomic_write(path, ET.tostring(suite, encoding="unicode") + "\n")

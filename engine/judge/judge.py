@@ -1,0 +1,76 @@
+"""Judging one criterion: applies -> lets -> ladder -> caps -> status -> advice.
+
+The rules are the spec's "Judging a criterion", each in one small function.
+
+>>> ladder({2: True, 4: "unknown"})
+(2, 4)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.judge import values as v
+from engine.judge.values import UNKNOWN
+
+
+def outcome_text(value: Any) -> str:
+    return "unknown" if value is UNKNOWN else ("true" if value else "false")
+
+
+def ladder(outcomes: dict[int, Any]) -> tuple[int, int]:
+    """[low, high] from rung outcomes by level (True, False, or anything else for unknown).
+
+    A level with no rung takes the rung of the nearest level above it; no level
+    above the highest rung is reached. low: every rung at or below it true;
+    high: none of its rungs false.
+    """
+    if not outcomes:
+        return 1, 1
+    highest = max(outcomes)
+    low = high = 1
+    all_true, none_false = True, True
+    for level in range(2, highest + 1):
+        effective = outcomes.get(level)
+        if effective is None and level not in outcomes:
+            effective = outcomes[min(k for k in outcomes if k > level)]
+        all_true = all_true and effective is True
+        none_false = none_false and effective is not False
+        if all_true:
+            low = level
+        if none_false:
+            high = level
+    return low, high
+
+
+def apply_cap(low: int, high: int, level: int, outcome: Any) -> tuple[int, int, str | None]:
+    """A cap at ``level``: true caps both ends, unknown caps the low end."""
+    if outcome is True:
+        new = (min(low, level), min(high, level))
+        return new[0], new[1], "both" if new != (low, high) else None
+    if outcome is UNKNOWN:
+        return min(low, level), high, "low" if level < low else None
+    return low, high, None
+
+
+def status_of(low: int, high: int, reads: list) -> str:
+    """rated when low = high; else not_assessed if every value read was unknown, else partial."""
+    if low == high:
+        return "rated"
+    if reads and all(type(r) is v.Gap for r in reads):
+        return "not_assessed"
+    return "partial"
+
+
+@dataclass
+class Judgement:
+    """What judging one node produced, before it is written into the result."""
+
+    status: str
+    low: int | None
+    high: int | None
+    advice: str | None = None
+    trace: list[dict] = field(default_factory=list)
+    reads: list = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)
