@@ -207,6 +207,14 @@ def compile_path(path: Path) -> CriteriaSet:
     return compile_set(checked)
 
 
+def compile_expression(expr: n._Expr, *, evidence: frozenset[str] = frozenset(),
+                       levels: Mapping[str, int] | None = None,
+                       names: frozenset[str] = frozenset(), owner: str = "criterion") -> Fn:
+    """Compile one expression on its own (for tests and tools): ``f(ctx) -> value``."""
+    compiler = _ExprCompiler(evidence, levels or {}, _SourceNames(Path.cwd()))
+    return compiler.expr(expr, _Scope(set(names), owner))
+
+
 def compile_set(checked: CheckedSet) -> CriteriaSet:
     """Compile every expression of a checked set into closures."""
     sources = _SourceNames(checked.root)
@@ -252,68 +260,17 @@ class _SourceNames:
 # ---------------------------------------------------------------- the compiler
 
 
-class _Compiler:
-    def __init__(self, checked: CheckedSet, sources: _SourceNames):
-        self.checked = checked
+class _ExprCompiler:
+    """Expressions -> closures. Knows only which names are evidence and scale levels."""
+
+    def __init__(self, evidence: frozenset[str], levels: Mapping[str, int],
+                 sources: _SourceNames):
+        self.evidence = evidence
+        self.level_ids = levels
         self.sources = sources
-        self.aggregations = {a.id: Aggregation(
-            a.id, a.title, a.method or "min", a.round,
-            tuple(sorted((b.level, b.threshold) for b in a.bands)))
-            for a in checked.aggregations.values()}
 
-    def level(self, ref: int | str) -> int:
-        return ref if isinstance(ref, int) else self.checked.levels[ref]
-
-    def steps(self, items, scope: _Scope) -> tuple[Step, ...]:
-        return tuple(Step(self.level(s.level), self.condition(s.when, scope), s.because,
-                          s.advice, self.sources.name(s.span)) for s in items)
-
-    def condition(self, expr: n._Expr, scope: _Scope) -> Fn:
-        """A condition: its value is taken (a read) and must be true, false or unknown."""
-        inner = self.expr(expr, scope)
-        source = self.sources.name(expr.span)
-
-        def condition(ctx: Ctx) -> Any:
-            try:
-                return v.truth(use(inner(ctx), ctx))
-            except Fault as fault:
-                ctx.warn(str(fault), source)
-                return UNKNOWN
-        return condition
-
-    def criterion(self, c: n.Criterion) -> CompiledCriterion:
-        scope = _Scope(self.checked, set(), "criterion")
-        applies = self.condition(c.applies, scope) if c.applies is not None else None
-        lets = []
-        for let in c.lets:
-            lets.append((let.name, self.expr(let.value, scope), self.sources.name(let.span)))
-            scope = scope.with_name(let.name)
-        rungs = tuple(sorted(self.steps(c.rungs, scope), key=lambda s: s.level))
-        return CompiledCriterion(
-            id=c.id, title=c.title, parent=c.statement, category=c.category or "uncategorised",
-            good=c.good, applies=applies,
-            applies_source=self.sources.name(c.applies.span) if c.applies is not None else None,
-            lets=tuple(lets), rungs=rungs, caps=self.steps(c.caps, scope),
-            source=self.sources.name(c.span))
-
-    def parent(self, node: n.Statement | n.KeyQuestion, kind: str) -> CompiledParent:
-        scope = _Scope(self.checked, set(), kind)
-        if isinstance(node, n.Statement):
-            children = tuple(c.id for c in node.criteria)
-            parent = node.under
-            we, regulations = node.we, node.regulations
-        else:
-            children = tuple(s.id for s in self.checked.statements.values() if s.under == node.id)
-            parent, we, regulations = None, None, ()
-        ref = node.aggregate
-        aggregation = self.aggregations[ref.id] if ref else Aggregation("min", "lowest", "min",
-                                                                         None, ())
-        by_category = self.aggregations[ref.by_category] if ref and ref.by_category else None
-        return CompiledParent(
-            id=node.id, kind=kind, title=node.title, parent=parent, children=children,
-            aggregation=aggregation, by_category=by_category, caps=self.steps(node.caps, scope),
-            we=we, good=node.good, regulations=tuple(regulations),
-            source=self.sources.name(node.span))
+    def scope(self, owner: str, names: frozenset[str] = frozenset()) -> _Scope:
+        return _Scope(set(names), owner)
 
     # ---- expressions
     def expr(self, e: n._Expr, scope: _Scope) -> Fn:
@@ -348,14 +305,14 @@ class _Compiler:
         name = e.id
         if name in scope.locals:
             return lambda ctx: ctx.locals[name]
-        if name in self.checked.evidence:
+        if name in self.evidence:
             return lambda ctx: ctx.docs[name]
         if name in ("assessment", "provider"):
             return lambda ctx: ctx.facts[name]
         if name == "children":
             return lambda ctx: ctx.children
-        if name in self.checked.levels:
-            level = self.checked.levels[name]
+        if name in self.level_ids:
+            level = self.level_ids[name]
             return lambda ctx: level
         raise AssertionError(f"the checker let an unknown name through: {name}")
 
@@ -488,19 +445,83 @@ class _Compiler:
         return self._guard(e, comprehension)
 
 
+class _Compiler(_ExprCompiler):
+    """The whole set: criteria and parents, on top of the expression compiler."""
+
+    def __init__(self, checked: CheckedSet, sources: _SourceNames):
+        super().__init__(frozenset(checked.evidence), checked.levels, sources)
+        self.checked = checked
+        self.aggregations = {a.id: Aggregation(
+            a.id, a.title, a.method or "min", a.round,
+            tuple(sorted((b.level, b.threshold) for b in a.bands)))
+            for a in checked.aggregations.values()}
+
+    def level(self, ref: int | str) -> int:
+        return ref if isinstance(ref, int) else self.checked.levels[ref]
+
+    def steps(self, items, scope: _Scope) -> tuple[Step, ...]:
+        return tuple(Step(self.level(s.level), self.condition(s.when, scope), s.because,
+                          s.advice, self.sources.name(s.span)) for s in items)
+
+    def condition(self, expr: n._Expr, scope: _Scope) -> Fn:
+        """A condition: its value is taken (a read) and must be true, false or unknown."""
+        inner = self.expr(expr, scope)
+        source = self.sources.name(expr.span)
+
+        def condition(ctx: Ctx) -> Any:
+            try:
+                return v.truth(use(inner(ctx), ctx))
+            except Fault as fault:
+                ctx.warn(str(fault), source)
+                return UNKNOWN
+        return condition
+
+    def criterion(self, c: n.Criterion) -> CompiledCriterion:
+        scope = _Scope(set(), "criterion")
+        applies = self.condition(c.applies, scope) if c.applies is not None else None
+        lets = []
+        for let in c.lets:
+            lets.append((let.name, self.expr(let.value, scope), self.sources.name(let.span)))
+            scope = scope.with_name(let.name)
+        rungs = tuple(sorted(self.steps(c.rungs, scope), key=lambda s: s.level))
+        return CompiledCriterion(
+            id=c.id, title=c.title, parent=c.statement, category=c.category or "uncategorised",
+            good=c.good, applies=applies,
+            applies_source=self.sources.name(c.applies.span) if c.applies is not None else None,
+            lets=tuple(lets), rungs=rungs, caps=self.steps(c.caps, scope),
+            source=self.sources.name(c.span))
+
+    def parent(self, node: n.Statement | n.KeyQuestion, kind: str) -> CompiledParent:
+        scope = _Scope(set(), kind)
+        if isinstance(node, n.Statement):
+            children = tuple(c.id for c in node.criteria)
+            parent = node.under
+            we, regulations = node.we, node.regulations
+        else:
+            children = tuple(s.id for s in self.checked.statements.values() if s.under == node.id)
+            parent, we, regulations = None, None, ()
+        ref = node.aggregate
+        aggregation = self.aggregations[ref.id] if ref else Aggregation("min", "lowest", "min",
+                                                                         None, ())
+        by_category = self.aggregations[ref.by_category] if ref and ref.by_category else None
+        return CompiledParent(
+            id=node.id, kind=kind, title=node.title, parent=parent, children=children,
+            aggregation=aggregation, by_category=by_category, caps=self.steps(node.caps, scope),
+            we=we, good=node.good, regulations=tuple(regulations),
+            source=self.sources.name(node.span))
+
 _ABSENT = object()
 
 
 class _Scope:
     """Names visible in an expression: lets above and quantifier variables."""
 
-    def __init__(self, checked: CheckedSet, local_names: set[str], owner: str):
-        self.checked = checked
+    def __init__(self, local_names: set[str], owner: str):
         self.locals = frozenset(local_names)
         self.owner = owner
 
     def with_name(self, name: str) -> _Scope:
-        return _Scope(self.checked, set(self.locals) | {name}, self.owner)
+        return _Scope(set(self.locals) | {name}, self.owner)
 
 
 # ---------------------------------------------------------------- functions
