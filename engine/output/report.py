@@ -1,0 +1,392 @@
+"""Reports: a result document rendered as one self-contained HTML page or as Markdown.
+
+The templates in ``reports/`` receive only ``result`` (the plain result
+document) and ``options`` (``engine.api.AssessOptions``); everything they show
+is formatted by the filters here, so templates hold no logic beyond layout.
+
+Two rules hold for every value taken from a bundle or a criteria file:
+a read marked ``sensitive`` is never quoted unless ``options.include_sensitive``,
+and a count of people (a read whose pointer ends in one of
+``PEOPLE_COUNT_FIELDS``) below ``options.suppress_below`` is shown as
+"fewer than N".
+
+>>> from engine.api import AssessOptions                        # doctest: +SKIP
+>>> html = render(result, "html", AssessOptions())              # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from engine.errors import UsageError
+from engine.resources import data_dir
+
+TEMPLATES = {"html": "report.html.j2", "md": "report.md.j2"}
+
+# Last JSON-pointer segments that hold a number of people. A value read from
+# such a field below ``suppress_below`` is shown as "fewer than N", so that a
+# small group cannot be identified. Kept short and explicit on purpose: add a
+# field here (and to docs/decisions.md) when an evidence schema gains one.
+PEOPLE_COUNT_FIELDS = frozenset(
+    {"respondents", "participants", "participant_count", "cases_raised", "headcount"})
+
+SENSITIVE_TEXT = "withheld: sensitive"
+UNKNOWN_TEXT = "not known"
+_MAX_VALUE_CHARS = 160
+
+
+# ---------------------------------------------------------------- environment
+
+
+class _MdSafe(str):
+    """Markdown built by a filter: the Markdown environment does not escape it again."""
+
+
+def _md_finalize(value: Any) -> Any:
+    """Escape every value printed into Markdown unless a filter built it as Markdown."""
+    if isinstance(value, _MdSafe) or value is None:
+        return value
+    return md_escape(value)
+
+
+@lru_cache(maxsize=2)
+def environment(fmt: str) -> Environment:
+    """The Jinja2 environment for ``fmt`` ("html" or "md"), built once per process."""
+    options: dict[str, Any] = {
+        "loader": FileSystemLoader(str(data_dir("reports"))),
+        "undefined": StrictUndefined,
+        "keep_trailing_newline": True,
+        "trim_blocks": True,
+        "lstrip_blocks": True,
+    }
+    if fmt == "md":
+        env = Environment(autoescape=False, finalize=_md_finalize, **options)
+    else:
+        env = Environment(autoescape=select_autoescape(["html.j2", "html"], default=True),
+                          **options)
+    env.filters.update(FILTERS)
+    if fmt == "md":
+        env.filters.update(MD_FILTERS)
+    return env
+
+
+def render(result: dict[str, Any], fmt: str, options: Any) -> str:
+    """The report of ``result`` in ``fmt`` ("html" or "md") as text."""
+    if fmt not in TEMPLATES:
+        raise UsageError(f"no report format `{fmt}`; choose from html, md")
+    template = environment(fmt).get_template(TEMPLATES[fmt])
+    return template.render(result=result, options=options)
+
+
+def render_template(name: str, fmt: str, **context: Any) -> str:
+    """Render any template in ``reports/`` (the batch index uses this)."""
+    return environment(fmt).get_template(name).render(**context)
+
+
+# ---------------------------------------------------------------- levels in words
+
+
+def range_words(node: dict[str, Any]) -> str:
+    """A node's judgement in words: "Developing, could be Established", "Established"."""
+    status = node.get("status")
+    if status == "not_applicable":
+        return "Not applicable"
+    if node.get("level") is None:
+        return "Not assessed: evidence needed"
+    label = node.get("label") or f"Level {node['level']}"
+    if node.get("max_level") not in (None, node["level"]):
+        return f"{label}, could be {node.get('max_label') or 'level %s' % node['max_level']}"
+    return label
+
+
+def range_digits(node: dict[str, Any]) -> str:
+    """A node's level as digits: "2", "2 to 3", or a dash when it has none."""
+    low, high = node.get("level"), node.get("max_level")
+    if low is None:
+        return "–"
+    if high is None or high == low:
+        return str(low)
+    return f"{low} to {high}"
+
+
+_STATUS_WORDS = {
+    "rated": "judged",
+    "partial": "a range: some evidence missing",
+    "not_assessed": "not assessed: evidence needed",
+    "not_applicable": "not applicable",
+}
+
+
+def status_words(status: str) -> str:
+    """What a status means for a reader."""
+    return _STATUS_WORDS.get(status, str(status).replace("_", " "))
+
+
+def outcome_words(event: dict[str, Any]) -> str:
+    """A trace event's outcome in developmental words."""
+    outcome, kind = event.get("outcome"), event.get("kind")
+    if kind == "rung":
+        return {"true": "met", "false": "not yet met"}.get(outcome, "not known yet")
+    if kind == "cap":
+        level = event.get("level")
+        return {"true": f"applies: held at level {level}",
+                "false": "does not apply"}.get(outcome, f"may apply: assured level held at {level}")
+    if kind == "applies":
+        return {"true": "applies", "false": "does not apply here"}.get(
+            outcome, "not known, so treated as applying")
+    return str(outcome)
+
+
+def outcome_mark(event: dict[str, Any]) -> str:
+    """A one-character sign for an outcome, always shown beside its words."""
+    return {"true": "✓", "false": "○"}.get(event.get("outcome"), "?")
+
+
+def scale_label(result: dict[str, Any], level: int | None) -> str:
+    """The scale label of ``level`` ("Developing"), or "level N" if the scale lacks it."""
+    for step in result["framework"]["scale"]:
+        if step["level"] == level:
+            return step["label"]
+    return f"level {level}"
+
+
+# ---------------------------------------------------------------- values read
+
+
+def is_people_count(read: dict[str, Any]) -> bool:
+    """True when ``read`` comes from a field that counts people (``PEOPLE_COUNT_FIELDS``)."""
+    last = str(read.get("pointer") or "").rsplit("/", 1)[-1]
+    return last in PEOPLE_COUNT_FIELDS
+
+
+def _suppressed(value: Any, options: Any) -> bool:
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and value < options.suppress_below)
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, str):
+        text = value
+    elif isinstance(value, bool):
+        text = "true" if value else "false"
+    else:
+        text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    if len(text) > _MAX_VALUE_CHARS:
+        text = text[:_MAX_VALUE_CHARS - 1] + "…"
+    return text
+
+
+def read_value(read: dict[str, Any], options: Any) -> str:
+    """The value of one read as a report may show it (sensitive and small counts kept back)."""
+    if read.get("sensitive") and not options.include_sensitive:
+        return SENSITIVE_TEXT
+    if not read.get("known"):
+        return UNKNOWN_TEXT
+    value = read.get("value")
+    if is_people_count(read) and _suppressed(value, options):
+        return f"fewer than {options.suppress_below}"
+    return _plain(value)
+
+
+def let_value(event: dict[str, Any], options: Any) -> str:
+    """The value of a ``let``; withheld when any read behind it is, like the reads themselves."""
+    reads = event.get("reads") or []
+    if any(r.get("sensitive") for r in reads) and not options.include_sensitive:
+        return SENSITIVE_TEXT
+    if not event.get("known"):
+        return UNKNOWN_TEXT
+    value = event.get("value")
+    if any(is_people_count(r) for r in reads) and _suppressed(value, options):
+        return f"fewer than {options.suppress_below}"
+    return _plain(value)
+
+
+def evidence_ref(read: dict[str, Any]) -> str:
+    """Where a value came from: ``file#/pointer``, or the evidence type when not provided."""
+    where = read.get("file") or f"{read.get('type')} (not provided)"
+    return f"{where}#{read.get('pointer') or ''}"
+
+
+# ---------------------------------------------------------------- anchors
+
+
+def _anchor(prefix: str, text: str) -> str:
+    # Injective: every character outside [A-Za-z0-9-] becomes _hex_, so two
+    # different names never share an id.
+    return prefix + re.sub(r"[^A-Za-z0-9-]", lambda m: f"_{ord(m.group()):x}_", str(text))
+
+
+def node_anchor(node_id: str) -> str:
+    """The HTML id of a criterion, statement or key question section."""
+    return _anchor("node-", node_id)
+
+
+def file_anchor(path: str) -> str:
+    """The HTML id of an evidence file's row in the provenance table."""
+    return _anchor("file-", path)
+
+
+# ---------------------------------------------------------------- choosing nodes
+
+
+def statements(result: dict[str, Any]) -> list[str]:
+    """Statement ids: the root's children in source order, then any others in evaluation order."""
+    nodes = result["results"]
+    root = nodes.get(result["framework"]["root"], {})
+    ids = [c for c in root.get("children", []) if nodes.get(c, {}).get("kind") == "statement"]
+    ids += [i for i in result["order"] if nodes[i]["kind"] == "statement" and i not in ids]
+    return ids
+
+
+def criteria_of(result: dict[str, Any], node_id: str) -> list[str]:
+    """The criteria directly under ``node_id``, in source order."""
+    nodes = result["results"]
+    return [c for c in nodes[node_id].get("children", []) if nodes[c]["kind"] == "criterion"]
+
+
+def _criteria(result: dict[str, Any]) -> list[str]:
+    return [i for i in result["order"] if result["results"][i]["kind"] == "criterion"]
+
+
+def _top(result: dict[str, Any]) -> int:
+    return max(step["level"] for step in result["framework"]["scale"])
+
+
+def strengths(result: dict[str, Any]) -> list[str]:
+    """Criteria whose assured level is in the upper half of the scale (3 and 4 of 4)."""
+    top = _top(result)
+    return [i for i in _criteria(result)
+            if (result["results"][i].get("level") or 0) > top / 2]
+
+
+def areas_to_develop(result: dict[str, Any]) -> list[str]:
+    """Criteria that have a next step and are not yet assured in the upper half of the scale."""
+    top = _top(result)
+    out = []
+    for node_id in _criteria(result):
+        node = result["results"][node_id]
+        if node["status"] in ("rated", "partial") and node["level"] <= top / 2:
+            out.append(node_id)
+    return out
+
+
+def not_assessed(result: dict[str, Any]) -> list[str]:
+    """Criteria that could not be judged for want of evidence."""
+    return [i for i in _criteria(result) if result["results"][i]["status"] == "not_assessed"]
+
+
+def ranged_with_gaps(result: dict[str, Any]) -> list[str]:
+    """Criteria judged as a range, with the evidence that would settle it."""
+    return [i for i in _criteria(result)
+            if result["results"][i]["status"] == "partial" and result["results"][i]["gaps"]]
+
+
+def aggregation_events(node: dict[str, Any]) -> list[dict[str, Any]]:
+    """The trace events that say how a statement or key question was combined."""
+    return [e for e in node["trace"] if e["kind"] in ("category", "aggregate", "excluded", "cap")]
+
+
+def file_types(result: dict[str, Any]) -> dict[str, str]:
+    """Evidence type -> the file that provided it (the first, for ``many`` types)."""
+    out: dict[str, str] = {}
+    for item in result["bundle"]["files"]:
+        out.setdefault(item["type"], item["path"])
+    return out
+
+
+# ---------------------------------------------------------------- the chart
+
+
+def chart(result: dict[str, Any]) -> dict[str, Any]:
+    """Geometry of the statement chart: one row per statement, bars on the level scale."""
+    top = _top(result)
+    left, width, row_h, head = 8, 560, 46, 34
+    unit = width / top
+    rows = []
+    for index, node_id in enumerate(statements(result)):
+        node = result["results"][node_id]
+        y = head + index * row_h
+        low, high = node.get("level"), node.get("max_level")
+        rows.append({
+            "id": node_id, "title": node["title"], "y": y, "bar_y": y + 10,
+            "low_w": round((low or 0) * unit, 1),
+            "high_x": round(left + (low or 0) * unit, 1),
+            "high_w": round(((high or 0) - (low or 0)) * unit, 1) if low is not None else 0,
+            "text_x": round(left + (high or low or 0) * unit + 8, 1),
+            "words": range_words(node), "digits": range_digits(node), "assessed": low is not None,
+        })
+    ticks = [{"x": round(left + step["level"] * unit, 1), "level": step["level"],
+              "label": step["label"]} for step in result["framework"]["scale"]]
+    return {"rows": rows, "ticks": ticks, "left": left, "bar_h": 16,
+            "width": left + width + 200, "height": head + len(rows) * row_h + 6,
+            "axis_end": left + width}
+
+
+# ---------------------------------------------------------------- Markdown
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]#|~<>&])")
+
+
+def md_escape(value: Any) -> _MdSafe:
+    """Text safe inside a Markdown line: no markup, no raw HTML, no line breaks.
+
+    >>> md_escape("<script>*x*</script>")
+    '&lt;script&gt;\\\\*x\\\\*&lt;/script&gt;'
+    """
+    text = " ".join(str(value).split())
+    text = _MD_SPECIAL.sub(lambda m: {"<": "&lt;", ">": "&gt;", "&": "&amp;"}.get(
+        m.group(1), "\\" + m.group(1)), text)
+    return _MdSafe(text)
+
+
+def md_code(value: Any) -> _MdSafe:
+    """Text shown as inline code, safe whatever backticks it holds."""
+    text = " ".join(str(value).split())
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return _MdSafe(f"{fence}{pad}{text}{pad}{fence}")
+
+
+def md_link(text: Any, anchor: str) -> _MdSafe:
+    """A link to a heading anchor in the same document."""
+    return _MdSafe(f"[{md_escape(text)}](#{anchor})")
+
+
+def md_raw(value: str) -> _MdSafe:
+    """Markdown written in a template (never data): printed as is."""
+    return _MdSafe(value)
+
+
+FILTERS = {
+    "range_words": range_words,
+    "range_digits": range_digits,
+    "status_words": status_words,
+    "outcome_words": outcome_words,
+    "outcome_mark": outcome_mark,
+    "read_value": read_value,
+    "let_value": let_value,
+    "evidence_ref": evidence_ref,
+    "node_anchor": node_anchor,
+    "file_anchor": file_anchor,
+    "statements": statements,
+    "criteria_of": criteria_of,
+    "strengths": strengths,
+    "areas_to_develop": areas_to_develop,
+    "not_assessed": not_assessed,
+    "ranged_with_gaps": ranged_with_gaps,
+    "aggregation_events": aggregation_events,
+    "file_types": file_types,
+    "chart": chart,
+    "scale_label": scale_label,
+    "words": lambda value: str(value).replace("_", " "),
+}
+
+MD_FILTERS = {"md": md_escape, "code": md_code, "md_link": md_link, "raw": md_raw}
+
+__all__ = ["render", "render_template", "environment", "PEOPLE_COUNT_FIELDS"]
