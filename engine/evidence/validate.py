@@ -1,0 +1,195 @@
+"""Validating one evidence document against its JSON Schema, in plain words.
+
+Every problem of a document is found (not just the first) and each becomes a
+``(pointer, message)`` pair, sorted by where it is in the document. Messages
+say what was expected the way a person filling the file would put it, and
+never quote the value of a field marked ``"x-sensitive"``.
+
+>>> from engine.evidence.schemas import EvidenceSchema
+>>> s = EvidenceSchema("ftsu", "FTSU", False, None, {"type": "object",
+...     "properties": {"cases": {"type": "integer"}}, "required": ["cases"]})
+>>> validate_document(s, {"cases": "many"})
+[('/cases', 'expected a whole number, got text `many`')]
+>>> validate_document(s, {"cases": None})
+[('/cases', 'still to fill: expected a whole number')]
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from typing import Any
+
+from engine.evidence.schemas import EvidenceSchema
+
+_TYPE_WORDS = {
+    "object": "an object (fields and values)",
+    "array": "a list",
+    "string": "text",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "null": "nothing (null)",
+}
+
+_FORMAT_WORDS = {
+    "date": "a date as YYYY-MM-DD",
+    "date-time": "a date and time as YYYY-MM-DDTHH:MM:SSZ",
+    "email": "an email address",
+    "uri": "a web address (URI)",
+}
+
+
+def validate_document(schema: EvidenceSchema, data: Any) -> list[tuple[str, str]]:
+    """Every problem of ``data`` against ``schema``: ``(json pointer, message)``, sorted."""
+    problems: list[tuple[tuple[Any, ...], str, str]] = []
+    for error in schema.validator.iter_errors(data):
+        for path, message in _describe(schema, error):
+            problems.append((_sort_key(path), pointer_of(path), message))
+    problems.sort()
+    unique: list[tuple[str, str]] = []
+    for _, pointer, message in problems:
+        if (pointer, message) not in unique[-1:]:
+            unique.append((pointer, message))
+    return unique
+
+
+def pointer_of(path) -> str:
+    """The JSON pointer of a path of keys and indices: ``("a", 0)`` -> ``/a/0``."""
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
+
+
+def _sort_key(path) -> tuple[Any, ...]:
+    return tuple((0, p, "") if isinstance(p, int) else (1, 0, str(p)) for p in path)
+
+
+def kind_of(value: Any) -> str:
+    """What a JSON value is, in words: ``text``, ``a whole number``, ``a list``..."""
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return "a whole number"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    return "an object"
+
+
+def _shown(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _got(schema: EvidenceSchema, path, value: Any) -> str:
+    """``got <what>``: the value itself unless the field is sensitive or it is a container."""
+    if isinstance(value, (dict, list)) or value is None or isinstance(value, bool):
+        return f"got {kind_of(value)}"
+    if schema.is_sensitive(pointer_of(path)):
+        return f"got {kind_of(value)} (not shown: sensitive field)"
+    if isinstance(value, str):
+        return f"got text `{_shown(value)}`" if value else "got empty text"
+    return f"got `{_shown(value)}`"
+
+
+def _expected_type(types: Any) -> str:
+    names = types if isinstance(types, list) else [types]
+    return " or ".join(_TYPE_WORDS.get(t, str(t)) for t in names)
+
+
+def _describe(schema: EvidenceSchema, error) -> list[tuple[tuple[Any, ...], str]]:
+    """One error as ``(path, message)`` pairs (more than one for several unknown fields)."""
+    path = tuple(error.absolute_path)
+    value = error.instance
+    keyword = error.validator
+    arg = error.validator_value
+    if keyword == "required":
+        props = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
+        missing = [name for name in arg if isinstance(value, dict) and name not in value]
+        return [((*path, name), "required field is missing" + _type_hint(props.get(name)))
+                for name in missing]
+    if keyword == "additionalProperties" and isinstance(value, dict):
+        known = sorted(error.schema.get("properties", {}))
+        extras = [k for k in value if k not in known and not _matches_pattern(error.schema, k)]
+        return [((*path, k), _unknown_field(k, known)) for k in extras]
+    if keyword == "type":
+        if value is None:
+            return [(path, f"still to fill: expected {_expected_type(arg)}")]
+        return [(path, f"expected {_expected_type(arg)}, {_got(schema, path, value)}")]
+    return [(path, _simple(schema, keyword, arg, value, path, error))]
+
+
+def _type_hint(sub: Any) -> str:
+    if isinstance(sub, dict) and "type" in sub:
+        return f" (expected {_expected_type(sub['type'])})"
+    return ""
+
+
+def _matches_pattern(node: dict[str, Any], key: str) -> bool:
+    import re
+
+    return any(re.search(p, key) for p in node.get("patternProperties", {}))
+
+
+def _unknown_field(key: str, known: list[str]) -> str:
+    message = f"unknown field `{_shown(key)}`"
+    close = difflib.get_close_matches(key, known, n=1)
+    if close:
+        return f"{message}; did you mean `{close[0]}`?"
+    if known:
+        return f"{message} (known fields: {', '.join(known)})"
+    return message
+
+
+def _simple(schema: EvidenceSchema, keyword: str, arg: Any, value: Any, path, error) -> str:
+    got = _got(schema, path, value)
+    if keyword == "enum":
+        choices = ", ".join(f"`{_shown(c)}`" for c in arg)
+        message = f"expected one of {choices}, {got}"
+        if isinstance(value, str) and not schema.is_sensitive(pointer_of(path)):
+            close = difflib.get_close_matches(value, [c for c in arg if isinstance(c, str)], n=1)
+            if close:
+                message += f"; did you mean `{close[0]}`?"
+        return message
+    if keyword == "const":
+        return f"expected `{_shown(arg)}`, {got}"
+    if keyword == "format":
+        return f"expected {_FORMAT_WORDS.get(arg, f'{arg} format')}, {got}"
+    bounds = {
+        "minimum": "at least", "maximum": "at most",
+        "exclusiveMinimum": "more than", "exclusiveMaximum": "less than",
+    }
+    if keyword in bounds:
+        return f"expected a number {bounds[keyword]} {arg}, {got}"
+    if keyword == "multipleOf":
+        return f"expected a multiple of {arg}, {got}"
+    if keyword in ("minLength", "maxLength"):
+        word = "at least" if keyword == "minLength" else "at most"
+        return f"expected text of {word} {arg} character{'s' if arg != 1 else ''}"
+    if keyword in ("minItems", "maxItems"):
+        word = "at least" if keyword == "minItems" else "at most"
+        return f"expected {word} {arg} item{'s' if arg != 1 else ''}, got {len(value)}"
+    if keyword in ("minProperties", "maxProperties"):
+        word = "at least" if keyword == "minProperties" else "at most"
+        return f"expected {word} {arg} field{'s' if arg != 1 else ''}, got {len(value)}"
+    if keyword == "uniqueItems":
+        return "expected every item to be different, but some are repeated"
+    if keyword == "pattern":
+        return f"expected text matching the pattern `{arg}`, {got}"
+    if keyword in ("anyOf", "oneOf"):
+        inner = sorted(error.context or [], key=lambda e: len(e.absolute_path), reverse=True)
+        if keyword == "oneOf" and not inner:
+            return "matches more than one of the allowed forms; make it match exactly one"
+        if inner:
+            first = _describe(schema, inner[0])[0][1] if _describe(schema, inner[0]) else ""
+            return f"matches none of the allowed forms (for example: {first})"
+        return "matches none of the allowed forms"
+    if keyword == "not":
+        return "is a value that is not allowed here"
+    if keyword == "dependentRequired":
+        return f"fields needed with this one are missing: {error.message}"
+    return error.message
