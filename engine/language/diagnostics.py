@@ -26,6 +26,7 @@ CODES: Mapping[str, str] = {
     # names
     "E010": "unknown reference",
     "E011": "a name is used as the wrong kind of thing",
+    "E012": "a function is not called in one of its forms",
     # graph
     "E020": "dependency cycle",
     # levels and ladders
@@ -44,6 +45,7 @@ CODES: Mapping[str, str] = {
     "W102": "evidence declared but never read",
     "W103": "`let` defined but never used",
     "W104": "statement under no key question",
+    "W105": "criterion without a category in a statement that aggregates by category",
 }
 
 Severity = Literal["error", "warning"]
@@ -65,7 +67,8 @@ class Diagnostic:
         return (self.span.path, self.span.line, self.span.column, self.code, self.message)
 
     def format(self, sources: Mapping[str, SourceFile] | None = None) -> str:
-        head = f"{self.span.start}: {self.severity}[{self.code}]: {self.message}"
+        where = self.span.start if self.span.line > 0 else self.span.path
+        head = f"{where}: {self.severity}[{self.code}]: {self.message}"
         parts = [head]
         source = (sources or {}).get(self.span.path)
         snip = snippet(source, self.span)

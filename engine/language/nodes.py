@@ -251,6 +251,8 @@ class Aggregation(_Decl):
     source: str | None
     id_span: Span
     span: Span
+    method_span: Span | None = None
+    round_span: Span | None = None
 
 
 @dataclass(frozen=True, slots=True)

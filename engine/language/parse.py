@@ -336,7 +336,8 @@ class _ToAst(Transformer):
         rounding = self._one(items, "round", span, owner)
         return n.Aggregation(str(ident), unquote(title), method and method[0],
                              rounding and rounding[0], tuple(self._items(items, n.Band)),
-                             self._one(items, "source", span, owner), self._tok(ident), span)
+                             self._one(items, "source", span, owner), self._tok(ident), span,
+                             method and method[1], rounding and rounding[1])
 
     def agg_method(self, c):
         return ("method", (str(c[0]), self._tok(c[0])))
