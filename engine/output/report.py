@@ -216,9 +216,10 @@ def evidence_ref(read: dict[str, Any]) -> str:
 
 
 def _anchor(prefix: str, text: str) -> str:
-    # Injective: every character outside [A-Za-z0-9-] becomes _hex_, so two
-    # different names never share an id.
-    return prefix + re.sub(r"[^A-Za-z0-9-]", lambda m: f"_{ord(m.group()):x}_", str(text))
+    # Injective: every character outside [A-Za-z0-9_] (``-`` included) becomes
+    # -hex-, so two different names never share an id, and criteria ids
+    # ([a-z_][a-z0-9_]*) stay readable: ``node-raise_concerns``.
+    return prefix + re.sub(r"[^A-Za-z0-9_]", lambda m: f"-{ord(m.group()):x}-", str(text))
 
 
 def node_anchor(node_id: str) -> str:
@@ -330,17 +331,17 @@ def chart(result: dict[str, Any]) -> dict[str, Any]:
 # ---------------------------------------------------------------- Markdown
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]#|~<>&])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]#|~<&])")
 
 
 def md_escape(value: Any) -> _MdSafe:
     """Text safe inside a Markdown line: no markup, no raw HTML, no line breaks.
 
     >>> md_escape("<script>*x*</script>")
-    '&lt;script&gt;\\\\*x\\\\*&lt;/script&gt;'
+    '&lt;script>\\\\*x\\\\*&lt;/script>'
     """
-    text = " ".join(str(value).split())
-    text = _MD_SPECIAL.sub(lambda m: {"<": "&lt;", ">": "&gt;", "&": "&amp;"}.get(
+    text = re.sub(r"\s+", " ", str(value))
+    text = _MD_SPECIAL.sub(lambda m: {"<": "&lt;", "&": "&amp;"}.get(
         m.group(1), "\\" + m.group(1)), text)
     return _MdSafe(text)
 
