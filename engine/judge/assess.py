@@ -94,13 +94,23 @@ class Evaluation:
         return Ctx(self.docs, self.facts, self.levels)
 
     def _step(self, ctx: Ctx, step: Step, kind: str, all_reads: list) -> tuple[Any, dict]:
-        ctx.reads = []
+        ctx.reads, ctx.level_uses = [], []
         outcome = step.when(ctx)
         all_reads.extend(ctx.reads)
         event = {"kind": kind, "level": step.level, "source": step.source,
                  "outcome": outcome_text(outcome), "because": step.because,
-                 "advice": step.advice, "reads": ctx.reads}
+                 "advice": step.advice, "reads": ctx.reads,
+                 "levels": self._level_uses(ctx.level_uses)}
         return outcome, event
+
+    def _level_uses(self, ids: list[str]) -> list[dict]:
+        """The levels a condition took with ``level(...)``: id, range and status."""
+        out = {}
+        for node_id in ids:
+            level, judgement = self.levels[node_id], self.judgements[node_id]
+            out[node_id] = {"id": node_id, "low": level.low, "high": level.high,
+                            "status": judgement.status}
+        return [out[k] for k in sorted(out)]
 
     def criterion(self, c: CompiledCriterion) -> Judgement:
         ctx = self._ctx()

@@ -34,7 +34,8 @@ Fn = Callable[["Ctx"], Any]
 class Ctx:
     """What one evaluation sees: a bundle's documents, facts, levels so far, and its log."""
 
-    __slots__ = ("docs", "facts", "levels", "locals", "reads", "warnings", "children")
+    __slots__ = ("docs", "facts", "levels", "locals", "reads", "warnings", "children",
+                 "level_uses")
 
     def __init__(self, docs: Mapping[str, Any], facts: Mapping[str, Any],
                  levels: dict[str, Range]):
@@ -45,6 +46,7 @@ class Ctx:
         self.reads: list[Ev | Gap] = []
         self.warnings: list[tuple[str, str]] = []
         self.children: Any = UNKNOWN
+        self.level_uses: list[str] = []   # ids whose level(...) was taken: shown in the trace
 
     def warn(self, message: str, source: str) -> None:
         self.warnings.append((message, source))
@@ -387,7 +389,11 @@ class _ExprCompiler:
 
     def _levelof(self, e: n.LevelOf, scope) -> Fn:
         target = e.target
-        return lambda ctx: ctx.levels[target]
+
+        def level_of(ctx: Ctx) -> Any:
+            ctx.level_uses.append(target)
+            return ctx.levels[target]
+        return level_of
 
     def _call(self, e: n.Call, scope: _Scope) -> Fn:
         reduce = _REDUCERS[e.func]
