@@ -501,7 +501,7 @@ def _levels(symbols: Symbols, diags: Diagnostics) -> None:
     for criterion in symbols.criteria.values():
         seen: dict[int, n.Rung] = {}
         for rung in criterion.rungs:
-            number = _in_scale(rung.level, rung.span, 2, "rung", symbols, diags)
+            number = _in_scale(rung.level, rung.span, 2, "rung level", symbols, diags)
             if number is None:
                 continue
             if number in seen:
@@ -512,7 +512,7 @@ def _levels(symbols: Symbols, diags: Diagnostics) -> None:
     for owner in (*symbols.criteria.values(), *symbols.statements.values(),
                   *symbols.key_questions.values()):
         for cap in owner.caps:
-            _in_scale(cap.level, cap.span, 1, "cap", symbols, diags)
+            _in_scale(cap.level, cap.span, 1, "cap level", symbols, diags)
     for test in symbols.tests:
         for exp in test.expectations:
             if exp.op == "range" and exp.high is not None:
@@ -532,8 +532,9 @@ def _in_scale(ref: int | str, span: Span, low: int, what: str, symbols: Symbols,
         return None
     if not low <= number <= symbols.top:
         scale = symbols.scale.id if symbols.scale else "scale"
-        diags.error("E030", f"{what} level {number} is outside the scale `{scale}`", span,
-                    f"a {what} level is {low} to {symbols.top}")
+        article = "an" if what[0] in "aeiou" else "a"
+        diags.error("E030", f"{what} {number} is outside the scale `{scale}`", span,
+                    f"{article} {what} is {low} to {symbols.top}")
         return None
     return number
 
@@ -573,7 +574,7 @@ def _aggregation(agg: n.Aggregation, symbols: Symbols, diags: Diagnostics) -> No
                     agg.bands[0].span, "remove the bands or use `method percent`")
     seen: dict[int, n.Band] = {}
     for band in agg.bands:
-        _in_scale(band.level, band.span, 2, "band", symbols, diags)
+        _in_scale(band.level, band.span, 2, "band level", symbols, diags)
         if not 0 <= band.threshold <= 100:
             diags.error("E034", f"band threshold {band.threshold:g} is not a percentage",
                         band.span, "thresholds are 0 to 100")
