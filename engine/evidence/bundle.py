@@ -7,7 +7,7 @@ raises one ``BundleError`` listing every problem of the whole folder, each as
 ``<bundle>/<file>: /json/pointer: what is wrong``. Never a partial result.
 
 >>> bundle = load_bundle(Path("examples/bundles/northfield"), schemas)   # doctest: +SKIP
->>> bundle.documents["strategy"].data["approved_on"]
+>>> bundle.documents["strategy"].data["approved_on"]                  # doctest: +SKIP
 datetime.date(2025, 1, 15)
 """
 
