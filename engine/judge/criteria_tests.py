@@ -81,8 +81,10 @@ def _run_one(criteria: CriteriaSet, test: n.Test, crit_file: Path,
                 key = (node_id, event["kind"], event["level"], event["source"])
                 if key in coverage:
                     coverage[key].add(event["outcome"])
+    names = _SourceNames(criteria.root)
     for expectation in test.expectations:
-        problem = _check(criteria, expectation, judgements[expectation.node])
+        problem = _check(criteria, expectation, judgements[expectation.node],
+                         names.name(expectation.span))
         if problem:
             outcome.failures.append(problem + "\n" + _trace_text(
                 criteria, expectation.node, judgements[expectation.node]))
@@ -132,7 +134,7 @@ def _level_number(criteria: CriteriaSet, value: int | str) -> int | str:
     return criteria.checked.levels.get(value, value)
 
 
-def _check(criteria: CriteriaSet, e: n.Expectation, j: Judgement) -> str | None:
+def _check(criteria: CriteriaSet, e: n.Expectation, j: Judgement, where: str) -> str | None:
     actual = _actual_text(j)
     want = _expected_text(criteria, e)
     value = _level_number(criteria, e.value)
@@ -148,7 +150,7 @@ def _check(criteria: CriteriaSet, e: n.Expectation, j: Judgement) -> str | None:
         ok = j.high is not None and j.high <= value
     if ok:
         return None
-    return f"  expect {e.node} {want}\n  but it {actual}   ({e.span.path}:{e.span.line})"
+    return f"  {where}: expect {e.node} {want}\n  but it {actual}"
 
 
 def _actual_text(j: Judgement) -> str:
@@ -172,7 +174,9 @@ def _trace_text(criteria: CriteriaSet, node_id: str, j: Judgement) -> str:
                          + (f"  [{reads}]" if reads else ""))
         elif kind == "let":
             lines.append(f"    let {e['name']} = {e['value']!r} ({e['source']})")
-        elif kind in ("ladder", "aggregate", "category"):
+        elif kind == "category":
+            lines.append(f"    category {e['category']}: {e['text']}")
+        elif kind in ("ladder", "aggregate"):
             lines.append(f"    {kind}: {e['text']}")
         elif kind == "applies":
             lines.append(f"    applies when ({e['source']}): {e['outcome']}")
@@ -213,7 +217,12 @@ def format_coverage(report: TestReport) -> list[str]:
     lines = ["coverage of rungs and caps (seen true / false / unknown):"]
     total = len(report.coverage)
     full = 0
-    for (node, kind, level, source), seen in sorted(report.coverage.items()):
+    def by_line(item):
+        (node, kind, level, source), _ = item
+        path, _, line = source.rpartition(":")
+        return (path, int(line))
+
+    for (node, kind, level, source), seen in sorted(report.coverage.items(), key=by_line):
         if {"true", "false"} <= seen:
             full += 1
             continue

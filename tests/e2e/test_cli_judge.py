@@ -1,0 +1,105 @@
+"""`wellled assess` and `wellled test` as a user runs them: exit codes, files, messages."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "tests" / "data"
+CONFORMANCE = ROOT.parent / "shared" / "conformance"
+WELLLED = [sys.executable, "-m", "engine"]
+
+
+def run(*args, cwd=ROOT):
+    p = subprocess.run([*WELLLED, *map(str, args)], capture_output=True, text=True, cwd=cwd,
+                       timeout=120)
+    return p.returncode, p.stdout, p.stderr
+
+
+def test_test_blocks_pass_and_report_coverage():
+    code, out, err = run("test", DATA / "crit_tests", "--coverage")
+    assert code == 0, out + err
+    assert "4 passed, 0 failed" in out
+    assert "set.crit:63: raise_concerns rung 3: true:no false:no unknown:yes" in out
+    assert "3 of 9 rungs and caps seen both true and false" in out
+
+
+def test_failing_test_blocks_show_expected_actual_and_trace(tmp_path):
+    junit = tmp_path / "junit.xml"
+    code, out, err = run("test", DATA / "crit_tests_failing", "--junit", junit)
+    assert code == 1
+    assert "set.crit:72: expect shared_direction is not_assessed\n  but it is 1 to 2 (partial)" in out
+    assert "category staff_feedback: assured: mean of 2 = 2; possible: mean of 3 = 3" in out
+    assert "/guardian_in_post: expected true or false" in out
+    assert "0 passed, 2 failed" in out
+    assert 'tests="2" failures="2"' in junit.read_text()
+    assert "Traceback" not in err
+
+
+needs_conformance = pytest.mark.skipif(not CONFORMANCE.is_dir(),
+                                       reason="../shared/conformance is not beside the project")
+
+
+@needs_conformance
+def test_assess_is_byte_identical_across_runs_and_leaves_no_temporary_files(tmp_path):
+    args = ("assess", CONFORMANCE / "bundles" / "early", "--criteria", CONFORMANCE / "criteria",
+            "--format", "json")
+    assert run(*args, "-o", tmp_path / "a")[0] == 0
+    assert run(*args, "-o", tmp_path / "b")[0] == 0
+    a, b = (tmp_path / "a" / "result.json"), (tmp_path / "b" / "result.json")
+    assert a.read_bytes() == b.read_bytes()
+    assert a.read_text().endswith("}\n")
+    assert sorted(os.listdir(tmp_path / "a")) == ["result.json"]
+    result = json.loads(a.read_text())
+    assert result["results"]["raise_concerns"]["status"] == "partial"
+    assert list(result) == sorted(result)
+
+
+@needs_conformance
+def test_assess_with_invalid_evidence_writes_nothing(tmp_path):
+    bundle = tmp_path / "bad"
+    bundle.mkdir()
+    (bundle / "bundle.yaml").write_text(
+        "provider: {id: RX9, name: Bad, type: acute}\n"
+        "assessment: {date: 2025-06-30, kind: self_assessment}\n")
+    (bundle / "ftsu.json").write_text('{"guardian_in_post": "yes"}')
+    out = tmp_path / "out"
+    code, stdout, err = run("assess", bundle, "--criteria", CONFORMANCE / "criteria", "-o", out)
+    assert code == 1
+    assert "ftsu.json: /guardian_in_post:" in err
+    assert "Traceback" not in err
+    assert not out.exists()
+
+
+@needs_conformance
+def test_assess_lenient_carries_the_problems_into_the_result(tmp_path):
+    bundle = tmp_path / "bad"
+    bundle.mkdir()
+    (bundle / "bundle.yaml").write_text(
+        "provider: {id: RX9, name: Bad, type: acute}\n"
+        "assessment: {date: 2025-06-30, kind: self_assessment}\n")
+    (bundle / "ftsu.json").write_text('{"guardian_in_post": "yes"}')
+    code, _, err = run("assess", bundle, "--criteria", CONFORMANCE / "criteria", "-o",
+                       tmp_path / "out", "--format", "json", "--lenient")
+    assert code == 0, err
+    result = json.loads((tmp_path / "out" / "result.json").read_text())
+    assert any("/guardian_in_post" in p for p in result["bundle"]["problems"])
+    assert result["results"]["raise_concerns"]["status"] == "not_assessed"
+
+
+@pytest.mark.parametrize("args, code, message", [
+    (("assess", "no/such/folder"), 2, "no such bundle folder"),
+    (("assess", ".", "--criteria", "no_such_set"), 2, "no such criteria directory"),
+    (("assess", ".", "--format", "pdf"), 2, "--format pdf: choose from json, html, md"),
+    (("test", "no_such_set"), 2, "no such criteria directory"),
+    (("frobnicate",), 2, "No such command"),
+])
+def test_misuse_exits_2_with_one_clear_line(args, code, message):
+    got, out, err = run(*args)
+    assert got == code
+    assert message in err
+    assert "Traceback" not in err
