@@ -347,8 +347,14 @@ def md_escape(value: Any) -> _MdSafe:
 
 
 def md_code(value: Any) -> _MdSafe:
-    """Text shown as inline code, safe whatever backticks it holds."""
+    """Text shown as inline code, safe whatever backticks it holds.
+
+    Text holding ``<`` is escaped plain text instead: a Markdown renderer that
+    does not follow CommonMark might pass markup inside a code span through.
+    """
     text = " ".join(str(value).split())
+    if "<" in text:
+        return md_escape(text)
     fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
     return _MdSafe(f"{fence}{pad}{text}{pad}{fence}")

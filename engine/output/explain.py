@@ -1,0 +1,140 @@
+"""The whole trace of one judgement as readable text (``wellled explain``).
+
+Pure formatting over a result document: the judgement is never recomputed.
+Each rung and cap is shown with its criteria line, its outcome and every value
+read as ``file#/pointer = value``; statements and key questions show the
+aggregation arithmetic; the advice and the evidence gaps close the text.
+Values are shown as result.json holds them (sensitive ones are already
+"[sensitive]" there unless ``--include-sensitive`` was given).
+
+>>> print(explain_text(result, "raise_concerns"))        # doctest: +SKIP
+raise_concerns: Staff can raise concerns without fear of reprisal
+...
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from engine.errors import UsageError
+from engine.language.diagnostics import did_you_mean
+
+_OUTCOME = {"true": "true", "false": "false", "unknown": "unknown"}
+_RUNG = {"true": "met", "false": "not met", "unknown": "unknown"}
+
+
+def explain_text(result: dict[str, Any], node_id: str) -> str:
+    """Every step behind the judgement of ``node_id``, one line each, ending in a newline.
+
+    Raises ``UsageError`` (with a did-you-mean) when ``node_id`` is not in the result.
+    """
+    nodes = result["results"]
+    if node_id not in nodes:
+        hint = did_you_mean(node_id, nodes)
+        raise UsageError(f"no criterion, statement or key question `{node_id}` in the result"
+                         + (f"; {hint}" if hint else "; `wellled graph` lists every id"))
+    node = nodes[node_id]
+    lines = _heading(result, node_id, node)
+    for event in node["trace"]:
+        lines.extend(_event(event, nodes))
+    lines.extend(_closing(node))
+    return "\n".join(lines) + "\n"
+
+
+def _value(value: Any, known: bool = True) -> str:
+    if not known:
+        return "unknown"
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _judgement(node: dict[str, Any]) -> str:
+    status = node["status"].replace("_", " ")
+    if node["level"] is None:
+        return status
+    if node["max_level"] not in (None, node["level"]):
+        return (f"{status}: {node['label']}, could be {node['max_label']} "
+                f"({node['level']} to {node['max_level']})")
+    return f"{status}: {node['label']} ({node['level']})"
+
+
+def _heading(result: dict[str, Any], node_id: str, node: dict[str, Any]) -> list[str]:
+    kind = node["kind"].replace("_", " ")
+    where = f"under {node['parent']}, " if node.get("parent") else ""
+    lines = [f"{node_id}: {node['title']}",
+             f"{kind} {where}declared at {node.get('source')}",
+             f"judgement: {_judgement(node)}"]
+    if node.get("category"):
+        lines.append(f"evidence category: {node['category']}")
+    lines.append("")
+    return lines
+
+
+def _reads(reads: list[dict[str, Any]]) -> list[str]:
+    out = []
+    for read in reads:
+        where = read.get("file") or f"{read.get('type')} (not provided)"
+        note = " (sensitive)" if read.get("sensitive") else ""
+        out.append(f"    {where}#{read.get('pointer', '')} = "
+                   f"{_value(read.get('value'), read.get('known', False))}{note}")
+    return out
+
+
+def _span(low: int | None, high: int | None) -> str:
+    if low is None:
+        return "no level"
+    return str(low) if high in (None, low) else f"{low} to {high}"
+
+
+def _inputs(inputs: list[dict[str, Any]]) -> str:
+    return ", ".join(f"{i['id']} {i['low']}" + (f"-{i['high']}" if i["high"] != i["low"] else "")
+                     for i in inputs)
+
+
+def _event(event: dict[str, Any], nodes: dict[str, Any]) -> list[str]:
+    kind, src = event["kind"], event.get("source")
+    if kind == "applies":
+        return [f"applies ({src}): {_OUTCOME.get(event['outcome'], event['outcome'])}",
+                *_reads(event.get("reads", []))]
+    if kind == "let":
+        return [f"let {event['name']} = {_value(event.get('value'), event.get('known', False))}"
+                f" ({src})", *_reads(event.get("reads", []))]
+    if kind == "rung":
+        label = f" {event['label']}" if event.get("label") else ""
+        lines = [f"rung {event['level']}{label} ({src}): {_RUNG.get(event['outcome'])}"]
+        lines += _reads(event.get("reads", []))
+        if event.get("because"):
+            lines.append(f"    because: {event['because']}")
+        return lines
+    if kind == "cap":
+        effect = {"both": f"level held at {event['level']}",
+                  "low": f"assured level held at {event['level']}"}.get(
+            event.get("effect") or "", "no effect")
+        lines = [f"cap {event['level']} ({src}): {_OUTCOME.get(event['outcome'])}, {effect}"]
+        lines += _reads(event.get("reads", []))
+        if event.get("because"):
+            lines.append(f"    because: {event['because']}")
+        return lines
+    if kind == "ladder":
+        return [f"ladder: {event['text']} -> {_span(event['low'], event['high'])}"]
+    if kind in ("aggregate", "category"):
+        what = (f"category {event['category']} by {event['aggregation']}" if kind == "category"
+                else f"aggregate by {event['aggregation']} ({event.get('method')})")
+        return [f"{what} ({src}): {_inputs(event.get('inputs', []))}",
+                f"    {event['text']}",
+                f"    -> {_span(event['low'], event['high'])}"]
+    if kind == "excluded":
+        title = nodes.get(event["id"], {}).get("title", "")
+        return [f"left out: {event['id']} ({title}): {event['status'].replace('_', ' ')}"]
+    if kind == "warning":
+        return [f"warning ({src}): {event['message']}"]
+    return [f"{kind} ({src})"]
+
+
+def _closing(node: dict[str, Any]) -> list[str]:
+    lines = [""]
+    lines.append(f"next step: {node['advice']}" if node.get("advice") else "next step: none")
+    for gap in node.get("gaps", []):
+        lines.append(f"evidence gap: {gap['evidence']} ({gap.get('title') or gap['evidence']}) "
+                     f"{gap['pointer']}")
+    return lines
