@@ -108,6 +108,9 @@ def evidence_template(schema: EvidenceSchema) -> str:
         head.append(f"One document per file in the folder `{schema.id}/`: copy this file for "
                     "each one and name the copies as you like. An empty folder means there "
                     "are none: delete this file if so.")
+    else:
+        head.append("If you do not have this evidence, delete this file: evidence not given "
+                    "is reported as not provided.")
     return template(schema.schema, [*head, *_HOW])
 
 

@@ -43,15 +43,43 @@ _FORMAT_WORDS = {
 def validate_document(schema: EvidenceSchema, data: Any) -> list[tuple[str, str]]:
     """Every problem of ``data`` against ``schema``: ``(json pointer, message)``, sorted."""
     problems: list[tuple[tuple[Any, ...], str, str]] = []
+    # A null value (a template placeholder) breaks several keywords at once; say
+    # "still to fill" once per place, with the most telling expectation.
+    unfilled: dict[tuple[Any, ...], tuple[int, str]] = {}
     for error in schema.validator.iter_errors(data):
+        if error.instance is None and error.validator in _NULL_PRIORITY:
+            path = tuple(error.absolute_path)
+            rank = _NULL_PRIORITY[error.validator]
+            if path not in unfilled or rank < unfilled[path][0]:
+                unfilled[path] = (rank, _still_to_fill(error))
+            continue
         for path, message in _describe(schema, error):
             problems.append((_sort_key(path), pointer_of(path), message))
+    for path, (_, message) in unfilled.items():
+        problems.append((_sort_key(path), pointer_of(path), message))
     problems.sort()
     unique: list[tuple[str, str]] = []
     for _, pointer, message in problems:
         if (pointer, message) not in unique[-1:]:
             unique.append((pointer, message))
     return unique
+
+
+_NULL_PRIORITY = {"enum": 0, "const": 1, "type": 2, "format": 3, "anyOf": 4, "oneOf": 4}
+
+
+def _still_to_fill(error) -> str:
+    if error.validator == "enum":
+        choices = ", ".join(f"`{_shown(c)}`" for c in error.validator_value)
+        return f"still to fill: expected one of {choices}"
+    if error.validator == "const":
+        return f"still to fill: expected `{_shown(error.validator_value)}`"
+    fmt = error.schema.get("format") if isinstance(error.schema, dict) else None
+    if fmt in _FORMAT_WORDS:
+        return f"still to fill: expected {_FORMAT_WORDS[fmt]}"
+    if error.validator == "type":
+        return f"still to fill: expected {_expected_type(error.validator_value)}"
+    return "still to fill"
 
 
 def pointer_of(path) -> str:
@@ -117,8 +145,6 @@ def _describe(schema: EvidenceSchema, error) -> list[tuple[tuple[Any, ...], str]
         extras = [k for k in value if k not in known and not _matches_pattern(error.schema, k)]
         return [((*path, k), _unknown_field(k, known)) for k in extras]
     if keyword == "type":
-        if value is None:
-            return [(path, f"still to fill: expected {_expected_type(arg)}")]
         return [(path, f"expected {_expected_type(arg)}, {_got(schema, path, value)}")]
     return [(path, _simple(schema, keyword, arg, value, path, error))]
 

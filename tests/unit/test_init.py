@@ -1,0 +1,192 @@
+"""engine.evidence.init: templates that parse, fail untouched, and validate once filled in."""
+
+import json
+import re
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+import yaml
+
+from engine import resources
+from engine.errors import BundleError
+from engine.evidence.bundle import load_bundle, manifest_schema
+from engine.evidence.init import evidence_template, init_bundle, manifest_template
+from engine.evidence.read import parse_yaml
+from engine.evidence.schemas import EvidenceSchema, _children, _expand
+from engine.evidence.validate import validate_document
+
+HERE = Path(__file__).resolve().parents[1]
+TEST_SCHEMAS = HERE / "hostile" / "criteria" / "evidence_schemas"
+SHIPPED_SCHEMAS = resources.data_dir("evidence_schemas")
+MANY = {"focus_group", "leadership_interview", "board_observation"}
+
+
+def _load(folder: Path, many: set[str]) -> dict[str, EvidenceSchema]:
+    out = {}
+    for path in sorted(folder.glob("*.schema.json")):
+        evidence_id = path.name.removesuffix(".schema.json")
+        if evidence_id == "bundle":
+            continue
+        schema = json.loads(path.read_text())
+        out[evidence_id] = EvidenceSchema(evidence_id, schema.get("title", evidence_id),
+                                          evidence_id in many, path, schema)
+    return out
+
+
+SCHEMAS = _load(TEST_SCHEMAS, {"focus_group"})
+ALL = [("manifest", manifest_schema())] + [
+    (f"test:{k}", v) for k, v in SCHEMAS.items()] + [
+    (f"shipped:{k}", v) for k, v in _load(SHIPPED_SCHEMAS, MANY).items()]
+
+
+def uncomment(text: str) -> str:
+    """The template with every commented-out field brought back (a `#` not followed by a space)."""
+    return re.sub(r"(?m)^(\s*)#(?=\S)", r"\1", text)
+
+
+def sample(root: dict, nodes: list[dict]):
+    """A valid value for a field described by ``nodes`` (the schemas that apply to it)."""
+    merged: dict = {}
+    for node in nodes:
+        for key, value in node.items():
+            merged.setdefault(key, value)
+    if "const" in merged:
+        return merged["const"]
+    if isinstance(merged.get("enum"), list):
+        return merged["enum"][0]
+    if isinstance(merged.get("examples"), list) and merged["examples"]:
+        return merged["examples"][0]
+    declared = merged.get("type")
+    kinds = declared if isinstance(declared, list) else [declared]
+    kind = next((k for k in kinds if k != "null"), None)
+    if merged.get("format") == "date":
+        return "2025-01-01"
+    if kind == "string":
+        return "x" * max(merged.get("minLength", 1), 1)
+    if kind in ("integer", "number"):
+        low = merged.get("minimum", merged.get("exclusiveMinimum", -1) + 1)
+        return max(low, 0) if merged.get("maximum", 1) >= 0 else merged["maximum"]
+    if kind == "boolean":
+        return True
+    if kind == "array":
+        items = _expand(root, [merged.get("items", {})])
+        return [sample(root, items) for _ in range(merged.get("minItems", 0))]
+    if kind == "object":
+        return fill(root, nodes, {})
+    return "x"
+
+
+def fill(root: dict, nodes: list[dict], value):
+    """``value`` with every null (a template placeholder) replaced by a valid sample."""
+    if value is None:
+        return sample(root, nodes)
+    if isinstance(value, dict):
+        required = {r for n in nodes for r in n.get("required", [])}
+        for name in required - set(value):
+            value[name] = None
+        return {k: fill(root, _expand(root, _children(nodes, k)), v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [fill(root, _expand(root, _children(nodes, str(i))), v)
+                for i, v in enumerate(value)]
+    return value
+
+
+def template_of(schema: EvidenceSchema) -> str:
+    return manifest_template() if schema.id == "bundle" else evidence_template(schema)
+
+
+@pytest.mark.parametrize("note,schema", ALL, ids=[a[0] for a in ALL])
+def test_untouched_template_fails_with_still_to_fill(note, schema):
+    data = parse_yaml(template_of(schema))
+    if data is None:        # every field optional: nothing is live
+        return
+    found = validate_document(schema, data)
+    assert found, "an untouched template must not validate"
+    assert all("still to fill" in message for _, message in found), found
+
+
+@pytest.mark.parametrize("uncommented", [False, True], ids=["as is", "optional uncommented"])
+@pytest.mark.parametrize("note,schema", ALL, ids=[a[0] for a in ALL])
+def test_filled_in_template_validates(note, schema, uncommented):
+    text = template_of(schema)
+    if uncommented:
+        text = uncomment(text)
+    data = parse_yaml(text) or {}
+    root = schema.schema
+    filled = fill(root, _expand(root, [root]), data)
+    assert validate_document(schema, filled) == []
+
+
+def test_template_comments_describe_fields():
+    text = evidence_template(SCHEMAS["focus_group"])
+    assert text.startswith("# Focus group notes (evidence `focus_group`)\n")
+    assert "# The day the group met.\n# required: a date as YYYY-MM-DD\nheld_on: null\n" in text
+    assert "(sensitive: reports do not quote it)" in text
+    assert "#quotes:" in text       # optional: commented out
+
+
+def _criteria(ids=None):
+    criteria = SimpleNamespace(schemas=SCHEMAS)
+    if ids is not None:
+        criteria.evidence_ids_read = frozenset(ids)
+    return criteria
+
+
+def test_init_writes_templates_and_never_overwrites(tmp_path):
+    folder = tmp_path / "new"
+    written, kept = init_bundle(folder, _criteria())
+    names = sorted(p.relative_to(folder).as_posix() for p in written)
+    assert names == ["bundle.yaml", "focus_group/example.yaml", "ftsu.yaml", "staff_survey.yaml",
+                     "strategy.yaml"]
+    assert kept == []
+    (folder / "ftsu.yaml").write_text("guardian_in_post: true\n")
+    written, kept = init_bundle(folder, _criteria())
+    assert written == []
+    assert sorted(p.relative_to(folder).as_posix() for p in kept) == [
+        "bundle.yaml", "focus_group", "ftsu.yaml", "staff_survey.yaml", "strategy.yaml"]
+    assert (folder / "ftsu.yaml").read_text() == "guardian_in_post: true\n"
+
+
+def test_init_keeps_other_spellings(tmp_path):
+    folder = tmp_path / "b"
+    folder.mkdir()
+    (folder / "bundle.json").write_text("{}")
+    (folder / "strategy.json").write_text("{}")
+    written, kept = init_bundle(folder, _criteria({"strategy", "ftsu"}))
+    assert [p.name for p in written] == ["ftsu.yaml"]
+    assert sorted(p.name for p in kept) == ["bundle.json", "strategy.json"]
+
+
+def test_init_only_types_some_criterion_reads(tmp_path):
+    written, _ = init_bundle(tmp_path / "b", _criteria({"strategy", "unknown_type"}))
+    assert sorted(p.name for p in written) == ["bundle.yaml", "strategy.yaml"]
+
+
+def test_untouched_bundle_is_refused_and_filled_bundle_loads(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    init_bundle(Path("b"), _criteria())
+    with pytest.raises(BundleError) as caught:
+        load_bundle(Path("b"), SCHEMAS)
+    problems = caught.value.problems
+    assert "b/bundle.yaml: /provider/id: still to fill: expected text" in problems
+    assert "b/strategy.yaml: /title: still to fill: expected text" in problems
+    assert all("still to fill" in p or "the file is empty" in p for p in problems), problems
+
+    for path in sorted(Path("b").rglob("*.yaml")):
+        schema = manifest_schema() if path.name == "bundle.yaml" else SCHEMAS[
+            path.parent.name if path.parent.name != "b" else path.stem]
+        root = schema.schema
+        data = fill(root, _expand(root, [root]), parse_yaml(path.read_text()) or {})
+        path.write_text(yaml.safe_dump(data))
+    bundle = load_bundle(Path("b"), SCHEMAS)
+    assert set(bundle.documents) == {"ftsu", "staff_survey", "strategy"}
+    assert len(bundle.collections["focus_group"]) == 1
+
+
+def test_init_refuses_a_file_as_folder(tmp_path):
+    from engine.errors import UsageError
+
+    (tmp_path / "f").write_text("x")
+    with pytest.raises(UsageError, match="is a file"):
+        init_bundle(tmp_path / "f", _criteria())
