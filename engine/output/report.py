@@ -222,6 +222,23 @@ def _anchor(prefix: str, text: str) -> str:
     return prefix + re.sub(r"[^A-Za-z0-9_]", lambda m: f"-{ord(m.group()):x}-", str(text))
 
 
+def evidence_target(read: dict[str, Any], result: dict[str, Any]) -> str:
+    """The anchor of the provenance row a read links to, or "" when nothing was read.
+
+    A read from a ``many`` type names its folder (``focus_group/``); it links to
+    the first file in that folder.
+    """
+    path = read.get("file")
+    if not path:
+        return ""
+    paths = [item["path"] for item in result["bundle"]["files"]]
+    if path in paths:
+        return file_anchor(path)
+    folder = path.rstrip("/") + "/"
+    inside = sorted(p for p in paths if p.startswith(folder))
+    return file_anchor(inside[0]) if inside else ""
+
+
 def node_anchor(node_id: str) -> str:
     """The HTML id of a criterion, statement or key question section."""
     return _anchor("node-", node_id)
@@ -381,6 +398,7 @@ FILTERS = {
     "evidence_ref": evidence_ref,
     "node_anchor": node_anchor,
     "file_anchor": file_anchor,
+    "evidence_target": evidence_target,
     "statements": statements,
     "criteria_of": criteria_of,
     "strengths": strengths,
