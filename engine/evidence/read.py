@@ -175,7 +175,10 @@ def _escape(token: str) -> str:
 
 # ---------------------------------------------------------------- YAML
 
-_PARSER = getattr(yaml, "CParser", None)
+# INVARIANT: `yaml.CParser` is not exported by `yaml` itself (cyaml's __all__
+# leaves it out), so it is looked up in `yaml.cyaml`; asking `yaml` for it
+# silently fell back to the pure-Python parser, about 10x slower.
+_PARSER = getattr(getattr(yaml, "cyaml", None), "CParser", None)
 _RESOLVER = Resolver()
 _CONSTRUCTOR = SafeConstructor()
 _STR = "tag:yaml.org,2002:str"
