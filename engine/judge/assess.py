@@ -188,7 +188,18 @@ class Evaluation:
         status = "rated" if low == high else "partial"
         advice = next((e["advice"] or e["because"] for e in trace
                        if e["kind"] == "cap" and e["effect"]), None)
+        if advice is None:
+            advice = self._weakest_advice(taking)
         return Judgement(status, low, high, advice, trace, reads, ctx.warnings)
+
+    def _weakest_advice(self, taking: list[str]) -> str | None:
+        """A parent's next step: the advice of its lowest-rated child that has one."""
+        ranked = sorted((self.judgements[c].low, i, c) for i, c in enumerate(taking)
+                        if self.judgements[c].advice)
+        if not ranked:
+            return None
+        _, _, child = ranked[0]
+        return f"{self.criteria.nodes[child].title}: {self.judgements[child].advice}"
 
     def _units(self, p: CompiledParent, taking: list[str], trace: list[dict]
                ) -> list[tuple[str, int, int]]:

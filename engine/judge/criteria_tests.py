@@ -52,10 +52,10 @@ def run_tests(criteria: CriteriaSet) -> TestReport:
     """Run every test block of the set, in file order."""
     coverage: dict[tuple[str, str, int, str], set[str]] = defaultdict(set)
     for node_id, node in criteria.nodes.items():
-        if isinstance(node, CompiledCriterion):
-            for kind, steps in (("rung", node.rungs), ("cap", node.caps)):
-                for step in steps:
-                    coverage[(node_id, kind, step.level, step.source)]
+        rungs = node.rungs if isinstance(node, CompiledCriterion) else ()
+        for kind, steps in (("rung", rungs), ("cap", node.caps)):
+            for step in steps:
+                coverage[(node_id, kind, step.level, step.source)]
     outcomes = [_run_one(criteria, test, path, coverage) for test, path in criteria.tests]
     return TestReport(outcomes, dict(coverage))
 
@@ -213,7 +213,8 @@ def format_report(report: TestReport, coverage: bool = False) -> str:
 
 
 def format_coverage(report: TestReport) -> list[str]:
-    """One line per rung and cap that was not seen both true and false."""
+    """One line per rung and cap (of criteria, statements and key questions) not yet
+    seen both true and false."""
     lines = ["coverage of rungs and caps (seen true / false / unknown):"]
     total = len(report.coverage)
     full = 0
