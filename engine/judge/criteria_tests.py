@@ -9,6 +9,7 @@ says which rungs and caps were seen true, false and unknown across the tests.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -173,7 +174,7 @@ def _trace_text(criteria: CriteriaSet, node_id: str, j: Judgement) -> str:
             lines.append(f"    {kind} {e['level']} ({e['source']}): {e['outcome']}"
                          + (f"  [{reads}]" if reads else ""))
         elif kind == "let":
-            lines.append(f"    let {e['name']} = {e['value']!r} ({e['source']})")
+            lines.append(f"    let {e['name']} = {_json(e['value'])} ({e['source']})")
         elif kind == "category":
             lines.append(f"    category {e['category']}: {e['text']}")
         elif kind in ("ladder", "aggregate"):
@@ -187,8 +188,12 @@ def _trace_text(criteria: CriteriaSet, node_id: str, j: Judgement) -> str:
 
 def _read_text(r: dict) -> str:
     where = f"{r['file']}#{r['pointer']}" if r["file"] else f"{r['type']}#{r['pointer']} (not provided)"
-    value = "unknown" if not r["known"] else repr(r["value"])
+    value = "unknown" if not r["known"] else _json(r["value"])
     return f"{where} = {value}"
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
 # ---------------------------------------------------------------- reports
