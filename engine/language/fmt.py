@@ -60,9 +60,10 @@ def _format_tree(tree: Tree, text: str, path: str) -> str:
     previous = None
     for decl in tree.children:
         block = _decl(decl, 0)
-        # Consecutive one-line `evidence` declarations may stay together, as in the spec.
+        # Consecutive one-line `evidence` declarations may stay together, as in the
+        # spec; the first declaration keeps a blank line after a header comment.
         together = decl.data == "evidence" and previous == "evidence"
-        block[0].blank = None if together else previous is not None
+        block[0].blank = None if together or previous is None else True
         lines.extend(block)
         previous = decl.data
     comments = [(c.span.line, c.text) for c in scan_comments(text, path)]
@@ -150,7 +151,7 @@ def _item(tree: Tree, depth: int) -> list[_Line]:
     if kind in ("rung", "cap"):
         level, when, *notes = c
         word = "level" if kind == "rung" else "cap"
-        text = f"{word} {level} when {_expr(when)}"
+        text = _condition(depth, f"{word} {level} when ", when)
         lines = [_Line(depth, text, meta.line, when.meta.end_line if isinstance(when, Tree)
                        else meta.line)]
         for note in notes:
@@ -170,18 +171,59 @@ def _item(tree: Tree, depth: int) -> list[_Line]:
     elif kind == "aggregate":
         text = f"aggregate {c[0]}" + (f" by category {c[1]}" if c[1] is not None else "")
     elif kind == "cr_applies":
-        text = f"applies when {_expr(c[0])}"
+        text = _condition(depth, "applies when ", c[0])
     elif kind == "let":
-        text = f"let {c[0]} = {_expr(c[1])}"
+        text = _condition(depth, f"let {c[0]} = ", c[1])
     elif kind == "t_provider":
         text = f"provider {c[0]} {c[1]}"
     elif kind == "t_evidence":
-        text = f"evidence {c[0]} = {_json(c[1])}"
+        text = _fill(depth, f"evidence {c[0]} = ", c[1])
     elif kind == "expect":
         text = f"expect {c[0]} {_expect(c[1])}"
     else:
         raise AssertionError(f"fmt has no layout for `{kind}`")
     return [_Line(depth, text, meta.line, meta.end_line)]
+
+
+def _condition(depth: int, prefix: str, tree: Tree) -> str:
+    """``prefix`` and an expression; a too-long ``and``/``or`` chain puts each further
+    operand on its own line, the operator first, aligned under the expression."""
+    one = prefix + _expr(tree)
+    column = len(INDENT * depth + prefix)
+    if column + len(_plain(_expr(tree))) <= WIDTH or not isinstance(tree, Tree):
+        return one
+    if tree.data in ("add", "sub", "mul", "div"):
+        return _arith_chain(depth, prefix, tree)
+    if tree.data not in ("and_", "or_"):
+        return one
+    operands = []
+    node = tree
+    while isinstance(node, Tree) and node.data == tree.data:
+        operands.append(node.children[1])
+        node = node.children[0]
+    operands.append(node)
+    operands.reverse()
+    word, right = ("and", 3) if tree.data == "and_" else ("or", 2)
+    first = _wrap(operands[0], right - 1)
+    rest = "".join(f"\n{' ' * column}{word} {_wrap(o, right)}" for o in operands[1:])
+    return prefix + first + rest
+
+
+def _arith_chain(depth: int, prefix: str, tree: Tree) -> str:
+    """A too-long chain of ``+ -`` (or of ``* /``) filled into lines, each break before
+    an operator and aligned under the expression."""
+    level = ("add", "sub") if tree.data in ("add", "sub") else ("mul", "div")
+    _, precedence, _, right = _BINARY[tree.data]
+    pieces: list[str] = []
+    node = tree
+    while isinstance(node, Tree) and node.data in level:
+        pieces.append(f"{_BINARY[node.data][0]} {_wrap(node.children[1], right)}")
+        node = node.children[0]
+    pieces.append(_wrap(node, precedence))
+    pieces.reverse()
+    column = len(INDENT * depth + prefix)
+    text = _greedy(INDENT * depth + prefix, [_plain(p) for p in pieces], " " * column, " ")
+    return text[len(INDENT * depth):]
 
 
 def _with_string(depth: int, prefix: str, token: Token) -> str:
@@ -202,6 +244,51 @@ def _expect(tree: Tree) -> str:
     return {"exp_is": lambda: f"is {c[0]}", "exp_range": lambda: f"is {c[0]} to {c[1]}",
             "exp_at_least": lambda: f">= {c[0]}", "exp_at_most": lambda: f"<= {c[0]}"}[
         tree.data]()
+
+
+def _fill(depth: int, prefix: str, value: Tree) -> str:
+    """Inline JSON on one line, or, when too long, filled into lines of at most WIDTH,
+    each later line indented one step more than the item."""
+    one = prefix + _json(value)
+    if len(INDENT * depth + one) <= WIDTH:
+        return one
+    pad = INDENT * (depth + 1)
+    return _greedy(INDENT * depth + prefix, _chunks(value, "", WIDTH - len(pad)), pad,
+                   " ")[len(INDENT * depth):]
+
+
+def _chunks(value: Tree, key: str, room: int) -> list[str]:
+    """Unbreakable pieces of a JSON value that join with spaces into its inline form."""
+    compact = key + _json(value)
+    if len(compact) <= room or value.data not in ("json_object", "json_array"):
+        return [compact]
+    if value.data == "json_object":
+        members = [_chunks(p.children[1], f"{p.children[0]}: ", room) for p in value.children
+                   if p is not None]
+        opening, closing = "{", "}"
+    else:
+        members = [_chunks(v, "", room) for v in value.children if v is not None]
+        opening, closing = "[", "]"
+    if not members:
+        return [compact]
+    for member in members[:-1]:
+        member[-1] += ","
+    flat = [chunk for member in members for chunk in member]
+    flat[0] = key + opening + flat[0]
+    flat[-1] += closing
+    return flat
+
+
+def _greedy(first: str, pieces: list[str], pad: str, joiner: str) -> str:
+    """``first`` then ``pieces``, as many to a line as fit in WIDTH; later lines start
+    with ``pad``."""
+    lines = [first + pieces[0]]
+    for piece in pieces[1:]:
+        if len(lines[-1]) + len(joiner) + len(piece) <= WIDTH:
+            lines[-1] += joiner + piece
+        else:
+            lines.append(pad + piece)
+    return "\n".join(lines)
 
 
 def _json(value: Tree) -> str:
@@ -300,9 +387,20 @@ def _marks_for(text: str) -> tuple[str, str]:
     return next(free), next(free)
 
 
+def _plain(text: str) -> str:
+    """``text`` without the layout marks."""
+    marks = _MARKS.get()
+    return text.replace(marks[0], "").replace(marks[1], "")
+
+
 def _layout(text: str) -> str:
+    """Each line of ``text`` with its marks removed, broken at a `where` if too long."""
+    return "\n".join(_layout_line(line) for line in text.split("\n"))
+
+
+def _layout_line(text: str) -> str:
     _OPEN, _BREAK = _MARKS.get()
-    plain = text.replace(_OPEN, "").replace(_BREAK, "")
+    plain = _plain(text)
     if len(plain) <= WIDTH or _BREAK not in text:
         return plain
     out: list[str] = []

@@ -98,6 +98,19 @@ CASES = [
      '    let partners = count(p in strategy.coproduced_with\n'
      '                         where p in ["people_using_services", "staff", '
      '"system_partners"])\n  }\n}\n'),
+    ("a long `and` chain puts each operand on its own line",
+     'statement s "S" { criterion c "C" { level 2 when patient_safety.psirf_policy_published_on '
+     '<= assessment.date and patient_safety.psirf_plan_published_on <= assessment.date } }\n',
+     'statement s "S" {\n  criterion c "C" {\n'
+     '    level 2 when patient_safety.psirf_policy_published_on <= assessment.date\n'
+     '                 and patient_safety.psirf_plan_published_on <= assessment.date\n'
+     '  }\n}\n'),
+    ("long inline evidence is filled into lines",
+     'test "t" { evidence s = {"year": 2024, "questions": {"action_after_incidents": '
+     '{"percent_positive": 76, "benchmark": 70}, "fair": {"percent_positive": 66}}} }\n',
+     'test "t" {\n  evidence s = {"year": 2024,\n'
+     '    "questions": {"action_after_incidents": {"percent_positive": 76, "benchmark": 70},\n'
+     '    "fair": {"percent_positive": 66}}}\n}\n'),
     ("tests and JSON",
      'test "t" { date 2025-06-30 provider type "acute" evidence s = {"a" : [1,-2, null],'
      '"b":{}} expect c is 2 to 3 expect d >= established }\n',
