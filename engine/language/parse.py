@@ -30,7 +30,7 @@ def parser() -> Lark:
     """The one LALR parser, built from ``grammar/criteria.lark`` (immutable once built)."""
     grammar = (resources.data_dir("grammar") / "criteria.lark").read_text(encoding="utf-8")
     return Lark(grammar, parser="lalr", strict=True, propagate_positions=True,
-                maybe_placeholders=True)
+                maybe_placeholders=True, cache=True)
 
 
 def parse_text(text: str, path: str) -> tuple[n.File | None, Diagnostics]:
