@@ -40,6 +40,13 @@ class EvidenceSchema:
                                     format_checker=Draft202012Validator.FORMAT_CHECKER)
 
     @cached_property
+    def fast_check(self):
+        """``document -> bool``: a quick validity test, or None when only jsonschema will do."""
+        from engine.evidence.validate import compile_check
+
+        return compile_check(self.schema)
+
+    @cached_property
     def _date_plan(self) -> _Plan | None:
         return _date_plan(self.schema)
 

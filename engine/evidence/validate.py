@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from typing import Any
 
 from engine.evidence.schemas import EvidenceSchema
@@ -42,6 +43,9 @@ _FORMAT_WORDS = {
 
 def validate_document(schema: EvidenceSchema, data: Any) -> list[tuple[str, str]]:
     """Every problem of ``data`` against ``schema``: ``(json pointer, message)``, sorted."""
+    check = schema.fast_check
+    if check is not None and check(data):
+        return []
     problems: list[tuple[tuple[Any, ...], str, str]] = []
     # A null value (a template placeholder) breaks several keywords at once; say
     # "still to fill" once per place, with the most telling expectation.
@@ -156,8 +160,6 @@ def _type_hint(sub: Any) -> str:
 
 
 def _matches_pattern(node: dict[str, Any], key: str) -> bool:
-    import re
-
     return any(re.search(p, key) for p in node.get("patternProperties", {}))
 
 
@@ -219,3 +221,201 @@ def _simple(schema: EvidenceSchema, keyword: str, arg: Any, value: Any, path, er
     if keyword == "dependentRequired":
         return f"fields needed with this one are missing: {error.message}"
     return error.message
+
+
+# ---------------------------------------------------------------- the fast path
+
+# Most documents are valid, and jsonschema's general machinery costs far more
+# than the check itself. A schema that uses only the keywords below is turned
+# into plain Python closures (never generated code: nothing is exec-ed) that
+# answer "valid or not"; only an invalid document goes through jsonschema, for
+# its full messages. A schema with any other keyword always goes through jsonschema.
+# INVARIANT: a closure may reject what jsonschema accepts (the slow path then
+# finds no problem), but must never accept what jsonschema rejects.
+
+_ANNOTATIONS = {"$schema", "$id", "$comment", "$defs", "definitions", "title", "description",
+                "examples", "default", "deprecated", "readOnly", "writeOnly"}
+
+try:
+    from jsonschema._utils import equal as _json_equal
+    from jsonschema._utils import uniq as _json_unique
+except ImportError:             # a jsonschema without them: no fast path for enum/uniqueItems
+    _json_equal = _json_unique = None
+
+
+class _Unsupported(Exception):
+    """The schema uses a keyword the fast path does not know: use jsonschema."""
+
+
+def _is_integer(v: Any) -> bool:
+    return (isinstance(v, int) and not isinstance(v, bool)) or (
+        isinstance(v, float) and v.is_integer())
+
+
+_TYPE_TESTS = {
+    "object": lambda v: isinstance(v, dict),
+    "array": lambda v: isinstance(v, list),
+    "string": lambda v: isinstance(v, str),
+    "integer": _is_integer,
+    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    "boolean": lambda v: isinstance(v, bool),
+    "null": lambda v: v is None,
+}
+
+_DATE_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
+
+
+def _is_date(v: Any) -> bool:
+    import datetime
+
+    if not isinstance(v, str):
+        return True
+    if not _DATE_TEXT.fullmatch(v):
+        return False
+    try:
+        datetime.date.fromisoformat(v)
+    except ValueError:
+        return False
+    return True
+
+
+def compile_check(root: dict[str, Any]):
+    """A function ``document -> bool`` equivalent to validating against ``root``, or None.
+
+    None means the schema uses a keyword the fast path does not support.
+    """
+    from engine.evidence.schemas import _deref
+
+    memo: dict[int, Any] = {}
+
+    def compile_node(node: Any):
+        if node is True:
+            return lambda v: True
+        if node is False:
+            return lambda v: False
+        if not isinstance(node, dict):
+            raise _Unsupported
+        if id(node) in memo:
+            return memo[id(node)]
+        cell: list[Any] = []
+        memo[id(node)] = lambda v: cell[0](v)     # a recursive $ref reaches itself
+        checks = [c for key, arg in node.items() if key not in _ANNOTATIONS
+                  and not key.startswith("x-") for c in [keyword(node, key, arg)] if c]
+        if not checks:
+            check = lambda v: True                 # noqa: E731
+        elif len(checks) == 1:
+            check = checks[0]
+        else:
+            check = lambda v: all(c(v) for c in checks)   # noqa: E731
+        cell.append(check)
+        memo[id(node)] = check
+        return check
+
+    def keyword(node: dict[str, Any], key: str, arg: Any):
+        if key == "type":
+            names = arg if isinstance(arg, list) else [arg]
+            if any(n not in _TYPE_TESTS for n in names):
+                raise _Unsupported
+            tests = [_TYPE_TESTS[n] for n in names]
+            if len(tests) == 1:
+                return tests[0]
+            return lambda v: any(t(v) for t in tests)
+        if key == "properties":
+            compiled = {name: compile_node(sub) for name, sub in arg.items()}
+
+            def properties(v):
+                if not isinstance(v, dict):
+                    return True
+                for name, check in compiled.items():
+                    if name in v and not check(v[name]):
+                        return False
+                return True
+            return properties
+        if key == "required":
+            names = list(arg)
+            return lambda v: not isinstance(v, dict) or all(n in v for n in names)
+        if key == "additionalProperties":
+            known = set(node.get("properties", {}))
+            patterns = [re.compile(p) for p in node.get("patternProperties", {})]
+            check = compile_node(arg)
+
+            def additional(v):
+                if not isinstance(v, dict):
+                    return True
+                return all(check(item) for k, item in v.items()
+                           if k not in known and not any(p.search(k) for p in patterns))
+            return additional
+        if key == "patternProperties":
+            compiled_patterns = [(re.compile(p), compile_node(s))
+                                 for p, s in arg.items()]
+            return lambda v: not isinstance(v, dict) or all(
+                c(item) for k, item in v.items() for p, c in compiled_patterns if p.search(k))
+        if key == "items":
+            check = compile_node(arg)
+            start = len(node.get("prefixItems", []))
+            return lambda v: not isinstance(v, list) or all(check(i) for i in v[start:])
+        if key == "prefixItems":
+            checks = [compile_node(s) for s in arg]
+            return lambda v: not isinstance(v, list) or all(c(i) for c, i in zip(checks, v))
+        if key in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"):
+            return _number_check(key, arg)
+        if key in ("minLength", "maxLength"):
+            low = key == "minLength"
+            return lambda v: not isinstance(v, str) or (len(v) >= arg if low else len(v) <= arg)
+        if key in ("minItems", "maxItems"):
+            low = key == "minItems"
+            return lambda v: not isinstance(v, list) or (len(v) >= arg if low else len(v) <= arg)
+        if key in ("minProperties", "maxProperties"):
+            low = key == "minProperties"
+            return lambda v: not isinstance(v, dict) or (len(v) >= arg if low else len(v) <= arg)
+        if key == "pattern":
+            rx = re.compile(arg)
+            return lambda v: not isinstance(v, str) or rx.search(v) is not None
+        if key == "format":
+            if arg != "date":
+                raise _Unsupported
+            return _is_date
+        if key in ("enum", "const", "uniqueItems"):
+            if _json_equal is None:
+                raise _Unsupported
+            if key == "const":
+                return lambda v: _json_equal(v, arg)
+            if key == "enum":
+                return lambda v: any(_json_equal(v, choice) for choice in arg)
+            return (lambda v: not isinstance(v, list) or _json_unique(v)) if arg else None
+        if key == "$ref":
+            target = _deref(root, arg) if isinstance(arg, str) else None
+            if target is None:
+                raise _Unsupported
+            return compile_node(target)
+        if key in ("allOf", "anyOf", "oneOf"):
+            checks = [compile_node(s) for s in arg]
+            if key == "allOf":
+                return lambda v: all(c(v) for c in checks)
+            if key == "anyOf":
+                return lambda v: any(c(v) for c in checks)
+            return lambda v: sum(1 for c in checks if c(v)) == 1
+        if key == "not":
+            check = compile_node(arg)
+            return lambda v: not check(v)
+        raise _Unsupported
+
+    try:
+        return compile_node(root)
+    except (_Unsupported, TypeError, AttributeError, re.error):
+        return None
+
+
+def _number_check(key: str, arg: Any):
+    def is_number(v):
+        return isinstance(v, (int, float)) and not isinstance(v, bool)
+    if key == "minimum":
+        return lambda v: not is_number(v) or v >= arg
+    if key == "maximum":
+        return lambda v: not is_number(v) or v <= arg
+    if key == "exclusiveMinimum":
+        return lambda v: not is_number(v) or v > arg
+    if key == "exclusiveMaximum":
+        return lambda v: not is_number(v) or v < arg
+    # multipleOf has float subtleties jsonschema handles its own way: let it decide.
+    raise _Unsupported

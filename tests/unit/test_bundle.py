@@ -372,3 +372,20 @@ def test_convert_dates_copies_and_leaves_other_strings():
     assert converted["title"] == "2025-01-01"
     assert converted["delivery_plan"]["objectives"][0]["due"] == datetime.date(2026, 3, 31)
     assert document["delivery_plan"]["objectives"][0]["due"] == "2026-03-31"
+
+
+@pytest.mark.parametrize("schema,document,fast,expected", [
+    ({"type": "object", "dependentRequired": {"a": ["b"]}}, {"a": 1}, False,
+     [("", "fields needed with this one are missing: 'b' is a dependency of 'a'")]),
+    ({"type": "string", "format": "email"}, "not an email", False,
+     [("", "expected an email address, got text `not an email`")]),
+    ({"type": "number", "multipleOf": 0.5}, 0.7, False,
+     [("", "expected a multiple of 0.5, got `0.7`")]),
+    ({"type": "object", "properties": {"a": {"$ref": "#/$defs/a"}}, "$defs": {"a": {
+        "type": "integer", "minimum": 1}}}, {"a": 0}, True,
+     [("/a", "expected a number at least 1, got `0`")]),
+], ids=["dependentRequired", "other format", "multipleOf", "local ref"])
+def test_fast_path_only_for_known_keywords(schema, document, fast, expected):
+    evidence = EvidenceSchema("x", "X", False, Path("x.schema.json"), schema)
+    assert (evidence.fast_check is not None) == fast
+    assert validate_document(evidence, document) == expected

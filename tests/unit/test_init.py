@@ -190,3 +190,73 @@ def test_init_refuses_a_file_as_folder(tmp_path):
     (tmp_path / "f").write_text("x")
     with pytest.raises(UsageError, match="is a file"):
         init_bundle(tmp_path / "f", _criteria())
+
+
+# ---------------------------------------------------------------- fast path vs jsonschema
+# The filled-in templates above are valid documents of every schema; mutating
+# them explores the near-valid space where a fast-path validator could go wrong.
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+def _paths(value, path=()):
+    yield path
+    if isinstance(value, dict):
+        for key, child in value.items():
+            yield from _paths(child, (*path, key))
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            yield from _paths(child, (*path, index))
+
+
+def _words(schema: dict) -> list:
+    found = set()
+    for nodes in [_expand(schema, [schema])]:
+        stack = list(nodes)
+        while stack:
+            node = stack.pop()
+            if isinstance(node, dict):
+                found.update(k for k in node.get("properties", {}))
+                found.update(v for v in node.get("enum", []) if isinstance(v, str))
+                stack.extend(v for v in node.values() if isinstance(v, (dict, list)))
+            elif isinstance(node, list):
+                stack.extend(node)
+    return sorted(found) + ["2025-01-01", "2025-02-30", "", "zzz"]
+
+
+def _mutate(document, data, words):
+    scalars = st.one_of(st.none(), st.booleans(), st.integers(-3, 150),
+                        st.floats(-3, 150, allow_nan=False), st.sampled_from(words),
+                        st.just(1.0), st.just([]), st.just({}))
+    for _ in range(data.draw(st.integers(1, 3))):
+        paths = list(_paths(document))
+        path = data.draw(st.sampled_from(paths))
+        if not path:
+            continue
+        parent = document
+        for step in path[:-1]:
+            parent = parent[step]
+        action = data.draw(st.sampled_from(["replace", "delete", "add"]))
+        if action == "replace":
+            parent[path[-1]] = data.draw(scalars)
+        elif action == "delete" and isinstance(parent, dict):
+            del parent[path[-1]]
+        elif isinstance(parent, dict):
+            parent[data.draw(st.sampled_from(words))] = data.draw(scalars)
+        elif isinstance(parent, list):
+            parent.append(data.draw(scalars))
+    return document
+
+
+@pytest.mark.parametrize("note,schema", ALL, ids=[a[0] for a in ALL])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_fast_check_agrees_with_jsonschema(note, schema, data):
+    root = schema.schema
+    check = schema.fast_check
+    assert check is not None, "every shipped schema should have a fast path"
+    text = uncomment(template_of(schema)) if data.draw(st.booleans()) else template_of(schema)
+    document = fill(root, _expand(root, [root]), parse_yaml(text) or {})
+    document = _mutate(document, data, _words(root))
+    assert check(document) == schema.validator.is_valid(document)
