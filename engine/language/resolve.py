@@ -11,7 +11,7 @@ uses, so that the graph and the linter need not walk the expressions again.
 >>> from engine.language.parse import parse_text
 >>> file, _ = parse_text('evidence ftsu "FTSU"\\nevidence ftsu "Again"', "a.crit")
 >>> symbols, diags = resolve((file,))
->>> [d.message for d in diags]
+>>> [d.message for d in diags if d.code == "E003"]
 ['duplicate id `ftsu`']
 """
 

@@ -21,7 +21,7 @@ from typing import Any
 from engine.evidence.schemas import EvidenceSchema, read_schema, schema_path
 from engine.language import nodes as n
 from engine.language.diagnostics import Diagnostics, did_you_mean
-from engine.language.resolve import BUILTINS, CHILDREN, Symbols
+from engine.language.resolve import CHILDREN, Symbols
 from engine.language.source import Span
 
 # ---------------------------------------------------------------- types
@@ -590,4 +590,4 @@ def _aggregation(agg: n.Aggregation, symbols: Symbols, diags: Diagnostics) -> No
                         "higher levels need higher thresholds")
 
 
-__all__ = ["typecheck", "load_schemas", "Ty", "from_schema", "field_type", "BUILTINS"]
+__all__ = ["typecheck", "load_schemas", "Ty", "from_schema", "field_type"]
