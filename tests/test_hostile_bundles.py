@@ -265,7 +265,7 @@ def test_cli_assess_refuses_and_writes_nothing(tmp_path, monkeypatch, capsys, ca
 # compiles the criteria afresh (about a second), so the whole table runs in-process above.
 SUBPROCESS = [("symlink out (file)", "validate"), ("alias bomb", "validate"),
               ("python tag", "assess"), ("oversize", "assess")]
-BY_NAME = dict(zip(IDS, CASES))
+BY_NAME = dict(zip(IDS, CASES, strict=True))
 
 
 @pytest.fixture(scope="module")

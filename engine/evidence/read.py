@@ -158,7 +158,7 @@ def _locate_json_duplicate(text: str) -> ReadError:
         pointer, node = stack.pop()
         if isinstance(node, _Pairs):
             seen: set[str] = set()
-            for key, child in node:
+            for key, _ in node:
                 if key in seen:
                     return ReadError(f"duplicate key `{_show(key)}` (the later one would "
                                      "silently win); keep one", pointer)
@@ -241,7 +241,7 @@ class _Builder:
             if kind is yaml.DocumentStartEvent:
                 self.documents += 1
                 if self.documents > 1:
-                    raise _error(event, f"the file holds several YAML documents "
+                    raise _error(event, "the file holds several YAML documents "
                                     "(`---`); give one document per file")
                 continue
             if kind in (yaml.StreamStartEvent, yaml.StreamEndEvent, yaml.DocumentEndEvent):
@@ -302,13 +302,13 @@ class _Builder:
                                 "allows; write a number or null")
             return value
         if tag == "tag:yaml.org,2002:merge":
-            raise _error(event, f"merge keys (`<<`) are not supported; "
+            raise _error(event, "merge keys (`<<`) are not supported; "
                             "write the fields out")
         return event.value              # e.g. `=` (the YAML 1.1 value key): plain text
 
     def _key(self, event, key: Any, mapping: dict[str, Any]) -> str:
         if isinstance(key, (dict, list)):
-            raise _error(event, f"a key must be a plain value, not an object or list")
+            raise _error(event, "a key must be a plain value, not an object or list")
         # A key is its text as written: `2024:` is the key "2024", `yes:` is "yes".
         text = event.value if type(event) is yaml.ScalarEvent else _show(key)
         if text in mapping:

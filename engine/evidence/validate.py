@@ -356,7 +356,8 @@ def compile_check(root: dict[str, Any]):
             return lambda v: not isinstance(v, list) or all(check(i) for i in v[start:])
         if key == "prefixItems":
             checks = [compile_node(s) for s in arg]
-            return lambda v: not isinstance(v, list) or all(c(i) for c, i in zip(checks, v))
+            return lambda v: not isinstance(v, list) or all(
+                c(i) for c, i in zip(checks, v, strict=False))
         if key in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"):
             return _number_check(key, arg)
         if key in ("minLength", "maxLength"):

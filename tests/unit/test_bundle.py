@@ -146,7 +146,8 @@ LAYOUT_PROBLEMS = [
 ]
 
 
-@pytest.mark.parametrize("note,files,expected", LAYOUT_PROBLEMS, ids=[c[0] for c in LAYOUT_PROBLEMS])
+@pytest.mark.parametrize("note,files,expected", LAYOUT_PROBLEMS,
+                         ids=[c[0] for c in LAYOUT_PROBLEMS])
 def test_layout_problems(tmp_path, monkeypatch, note, files, expected):
     monkeypatch.chdir(tmp_path)
     make(tmp_path / "b", files)
