@@ -311,7 +311,11 @@ def load_bundle(root: Path, schemas: Mapping[str, EvidenceSchema], *,
     problems = _Problems(label)
     if not root.is_dir():
         raise BundleError([f"{label}: no such bundle folder"])
-    layout = _layout(root, schemas, problems)
+    try:
+        layout = _layout(root, schemas, problems)
+    except OSError as err:      # e.g. a folder without read permission
+        raise BundleError([f"{label}: cannot read `{err.filename}`: "
+                           f"{(err.strerror or str(err)).lower()}"]) from None
     reader = _Reader(root, int(max_file_mb * 1_000_000), problems)
     manifest = _manifest(layout, reader, problems)
     soft = _Problems(label) if lenient else problems

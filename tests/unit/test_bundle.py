@@ -390,3 +390,13 @@ def test_fast_path_only_for_known_keywords(schema, document, fast, expected):
     evidence = EvidenceSchema("x", "X", False, Path("x.schema.json"), schema)
     assert (evidence.fast_check is not None) == fast
     assert validate_document(evidence, document) == expected
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads folders whatever their permissions")
+def test_unreadable_folder(tmp_path):
+    root = make(tmp_path / "b", {"bundle.yaml": MANIFEST, "focus_group": None})
+    (root / "focus_group").chmod(0)
+    try:
+        assert problems_of(root)[0].endswith("focus_group`: permission denied")
+    finally:
+        (root / "focus_group").chmod(0o755)
