@@ -7,13 +7,15 @@ complete bundle:
 - *ours*: the rung's compiled closure ``Step.when(ctx)`` (see
   ``engine/judge/compile.py``): Kleene logic, and every value read logged with
   its file and JSON pointer for the trace;
-- *rule-engine*: ``rule_engine.Rule(text).matches(docs)``, each rule parsed once;
+- *rule-engine*: ``rule_engine.Rule(text).matches(docs)``, each rule parsed once,
+  the text in rule-engine's item syntax (``to_rule_engine``);
 - *floor*: the plain function over plain dicts.
 The three must agree on every rule; disagreements are counted and printed.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import rule_engine
@@ -27,6 +29,19 @@ from engine.judge.compile import Ctx
 from engine.judge.values import Range
 
 SECTION = "per rule evaluation: ours vs rule-engine vs plain Python"
+
+
+_FIELD = re.compile(r"\.([a-z_][a-z0-9_]*)")
+_KEY = re.compile(r'\["([^"]*)"\]')
+
+
+def to_rule_engine(text: str) -> str:
+    """A translatable rung in rule-engine's preferred syntax: ``a.b["k"]`` -> ``a['b']['k']``.
+
+    rule-engine 5 still reads ``a.b`` on a mapping but warns on every use that
+    it is deprecated (and the warning machinery would then be timed too).
+    """
+    return _FIELD.sub(r"['\1']", _KEY.sub(r"['\1']", text))
 
 
 def _plain(value):
@@ -54,7 +69,7 @@ def run(work: Path, quick: bool) -> list[Figure]:
     for rule in spec.rules:
         node = criteria.nodes[rule.criterion]
         ours.append(next(s.when for s in node.rungs if s.level == rule.level))
-        theirs.append(rule_engine.Rule(rule.text))
+        theirs.append(rule_engine.Rule(to_rule_engine(rule.text)))
         floors.append(rule.floor)
     ctx = Ctx(docs, fact_values, levels)
 
