@@ -8,6 +8,7 @@ command was used wrongly. Only this module prints or exits.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -51,8 +52,11 @@ def _echo_err(text: str) -> None:
     click.echo(text, err=True)
 
 
-def _run(action) -> int:
-    """Call ``action`` and turn the engine's errors into messages and exit codes."""
+def _run(action, writes: bool = True) -> int:
+    """Call ``action`` and turn the engine's errors into messages and exit codes.
+
+    ``writes``: the command writes outputs, so a refusal says that nothing was written.
+    """
     try:
         return action() or 0
     except CriteriaError as err:
@@ -63,8 +67,9 @@ def _run(action) -> int:
     except BundleError as err:
         for problem in err.problems:
             _echo_err(problem)
-        _echo_err(f"{len(err.problems)} problem{'s' if len(err.problems) != 1 else ''}"
-                  " in the evidence bundle; nothing was written")
+        count = len(err.problems)
+        _echo_err(f"{count} problem{'s' if count != 1 else ''} in the evidence bundle"
+                  + ("; nothing was written" if writes else ""))
         return 1
     except UsageError as err:
         _echo_err(f"wellled: {err}")
@@ -72,6 +77,13 @@ def _run(action) -> int:
     except WellledError as err:
         _echo_err(f"wellled: {err}")
         return err.exit_code
+    except Exception as err:  # a bug in wellled: one line, the traceback only on request
+        if os.environ.get("WELLLED_DEBUG"):
+            raise
+        _echo_err(f"wellled: internal error: {type(err).__name__}: {err}. This is a bug in "
+                  "wellled, not in your input; please report it with the command you ran "
+                  "(set WELLLED_DEBUG=1 to see the traceback)")
+        return 70
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -186,7 +198,7 @@ def validate(bundle: str, criteria: str | None, max_file_mb: float) -> None:
             click.echo(f"{bundle}/{path}: unused: matches no evidence type of the criteria")
         return 0
 
-    sys.exit(_run(action))
+    sys.exit(_run(action, writes=False))
 
 
 @cli.command()

@@ -70,7 +70,7 @@ def _run_one(criteria: CriteriaSet, test: n.Test, crit_file: Path,
     try:
         judgements = _evaluate(criteria, test, crit_file)
     except BundleError as err:
-        outcome.error = "the test's evidence is not valid:\n" + "\n".join(
+        outcome.error = "the test's evidence cannot be used:\n" + "\n".join(
             f"    {p}" for p in err.problems)
         return outcome
     except WellledError as err:

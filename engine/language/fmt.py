@@ -247,36 +247,37 @@ def _expect(tree: Tree) -> str:
 
 
 def _fill(depth: int, prefix: str, value: Tree) -> str:
-    """Inline JSON on one line, or, when too long, filled into lines of at most WIDTH,
-    each later line indented one step more than the item."""
+    """Inline JSON on one line when it fits in WIDTH; otherwise one member per line,
+    each nested value laid out the same way, the closing bracket on a line of its own."""
     one = prefix + _json(value)
-    if len(INDENT * depth + one) <= WIDTH:
+    if len(INDENT * depth + one) <= WIDTH or value.data not in ("json_object", "json_array"):
         return one
+    return prefix + _block(value, depth)
+
+
+def _block(value: Tree, depth: int) -> str:
+    """A JSON object or array that does not fit on one line, opened where it stands."""
     pad = INDENT * (depth + 1)
-    return _greedy(INDENT * depth + prefix, _chunks(value, "", WIDTH - len(pad)), pad,
-                   " ")[len(INDENT * depth):]
-
-
-def _chunks(value: Tree, key: str, room: int) -> list[str]:
-    """Unbreakable pieces of a JSON value that join with spaces into its inline form."""
-    compact = key + _json(value)
-    if len(compact) <= room or value.data not in ("json_object", "json_array"):
-        return [compact]
     if value.data == "json_object":
-        members = [_chunks(p.children[1], f"{p.children[0]}: ", room) for p in value.children
+        members = [(f"{p.children[0]}: ", p.children[1]) for p in value.children
                    if p is not None]
         opening, closing = "{", "}"
     else:
-        members = [_chunks(v, "", room) for v in value.children if v is not None]
+        members = [("", v) for v in value.children if v is not None]
         opening, closing = "[", "]"
     if not members:
-        return [compact]
-    for member in members[:-1]:
-        member[-1] += ","
-    flat = [chunk for member in members for chunk in member]
-    flat[0] = key + opening + flat[0]
-    flat[-1] += closing
-    return flat
+        return opening + closing
+    lines = [opening]
+    for i, (key, member) in enumerate(members):
+        comma = "," if i < len(members) - 1 else ""
+        inline = key + _json(member)
+        if len(pad + inline + comma) <= WIDTH or member.data not in ("json_object",
+                                                                      "json_array"):
+            lines.append(pad + inline + comma)
+        else:
+            lines.append(pad + key + _block(member, depth + 1) + comma)
+    lines.append(INDENT * depth + closing)
+    return "\n".join(lines)
 
 
 def _greedy(first: str, pieces: list[str], pad: str, joiner: str) -> str:

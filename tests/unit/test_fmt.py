@@ -105,12 +105,12 @@ CASES = [
      '    level 2 when patient_safety.psirf_policy_published_on <= assessment.date\n'
      '                 and patient_safety.psirf_plan_published_on <= assessment.date\n'
      '  }\n}\n'),
-    ("long inline evidence is filled into lines",
+    ("long inline evidence is laid out one member per line",
      'test "t" { evidence s = {"year": 2024, "questions": {"action_after_incidents": '
      '{"percent_positive": 76, "benchmark": 70}, "fair": {"percent_positive": 66}}} }\n',
-     'test "t" {\n  evidence s = {"year": 2024,\n'
-     '    "questions": {"action_after_incidents": {"percent_positive": 76, "benchmark": 70},\n'
-     '    "fair": {"percent_positive": 66}}}\n}\n'),
+     'test "t" {\n  evidence s = {\n    "year": 2024,\n    "questions": {\n'
+     '      "action_after_incidents": {"percent_positive": 76, "benchmark": 70},\n'
+     '      "fair": {"percent_positive": 66}\n    }\n  }\n}\n'),
     ("tests and JSON",
      'test "t" { date 2025-06-30 provider type "acute" evidence s = {"a" : [1,-2, null],'
      '"b":{}} expect c is 2 to 3 expect d >= established }\n',
