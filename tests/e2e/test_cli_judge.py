@@ -59,14 +59,20 @@ def test_assess_is_byte_identical_across_runs_and_leaves_no_temporary_files(tmp_
     assert list(result) == sorted(result)
 
 
-@needs_conformance
-def test_assess_with_invalid_evidence_writes_nothing(tmp_path):
+def invalid_bundle(tmp_path):
+    """A bundle whose FTSU report says "yes" where the schema wants true or false."""
     bundle = tmp_path / "bad"
     bundle.mkdir()
     (bundle / "bundle.yaml").write_text(
         "provider: {id: RX9, name: Bad, type: acute}\n"
         "assessment: {date: 2025-06-30, kind: self_assessment}\n")
     (bundle / "ftsu.json").write_text('{"guardian_in_post": "yes"}')
+    return bundle
+
+
+@needs_conformance
+def test_assess_with_invalid_evidence_writes_nothing(tmp_path):
+    bundle = invalid_bundle(tmp_path)
     out = tmp_path / "out"
     code, stdout, err = run("assess", bundle, "--criteria", CONFORMANCE / "criteria", "-o", out)
     assert code == 1
@@ -77,12 +83,7 @@ def test_assess_with_invalid_evidence_writes_nothing(tmp_path):
 
 @needs_conformance
 def test_assess_lenient_carries_the_problems_into_the_result(tmp_path):
-    bundle = tmp_path / "bad"
-    bundle.mkdir()
-    (bundle / "bundle.yaml").write_text(
-        "provider: {id: RX9, name: Bad, type: acute}\n"
-        "assessment: {date: 2025-06-30, kind: self_assessment}\n")
-    (bundle / "ftsu.json").write_text('{"guardian_in_post": "yes"}')
+    bundle = invalid_bundle(tmp_path)
     code, _, err = run("assess", bundle, "--criteria", CONFORMANCE / "criteria", "-o",
                        tmp_path / "out", "--format", "json", "--lenient")
     assert code == 0, err
