@@ -107,7 +107,7 @@ def assess_one(name: str, bundle: Path, out: Path, formats: tuple[str, ...], opt
     except Exception as err:  # noqa: BLE001 - one bundle's bug must not stop the batch
         return "failed", f"internal error ({type(err).__name__}: {err}); please report it"
     nodes = result["results"]
-    columns = [i for i in result["order"] if nodes[i]["kind"] in SUMMARY_KINDS]
+    columns = framework_columns(result)
     return "ok", {
         "bundle": name,
         "provider": dict(result["bundle"]["provider"]),
@@ -229,6 +229,23 @@ def travel(was: list | None, now: list | None) -> tuple[str, str]:
     if low <= 0 and high <= 0:
         return "down", text
     return "changed", text
+
+
+def framework_columns(result: dict[str, Any]) -> list[str]:
+    """Statements in the framework's own order (each parent after its children), then the rest."""
+    nodes, out = result["results"], []
+
+    def visit(node_id: str) -> None:
+        for child in nodes[node_id]["children"]:
+            if nodes[child]["kind"] in SUMMARY_KINDS and child not in out:
+                visit(child)
+        out.append(node_id)
+
+    root = result["framework"]["root"]
+    if root in nodes:
+        visit(root)
+    out.extend(i for i in result["order"] if nodes[i]["kind"] in SUMMARY_KINDS and i not in out)
+    return out
 
 
 def summary_columns(rows: list[dict[str, Any]]) -> list[dict[str, str]]:
