@@ -340,9 +340,10 @@ def _reads(reads: list, include: bool) -> list[dict]:
         key = (r.type, r.file, r.pointer)
         if key in seen:
             continue
+        sensitive = _sensitive(r)
         seen[key] = {"type": r.type, "file": r.file, "pointer": r.pointer,
-                     "known": type(r) is Ev, "sensitive": _sensitive(r),
-                     "value": _read_value(r, include)}
+                     "known": type(r) is Ev, "sensitive": sensitive,
+                     "value": _read_value(r, include, sensitive)}
     return list(seen.values())
 
 
@@ -351,11 +352,12 @@ def _sensitive(r: Ev | Gap) -> bool:
     return bool(check(r.pointer)) if check is not None and r.pointer else False
 
 
-def _read_value(r: Any, include: bool) -> Any:
+def _read_value(r: Any, include: bool, sensitive: bool | None = None) -> Any:
+    """A read's value for the trace; ``sensitive`` when the caller has already asked."""
     if type(r) is Gap:
         return None
     if type(r) is Ev:
-        if not include and _sensitive(r):
+        if not include and (_sensitive(r) if sensitive is None else sensitive):
             return SENSITIVE
         return v.to_json(r.value)
     return v.to_json(r)
