@@ -20,7 +20,7 @@ from pathlib import Path
 import yaml
 
 from benchmarks.generate import ensure_set, write_bundles
-from benchmarks.timing import Figure, once
+from benchmarks.timing import Figure, load_once, once
 from engine.api import AssessOptions, load_criteria
 from engine.evidence.bundle import load_bundle
 from engine.judge.assess import assess
@@ -107,7 +107,7 @@ def run(work: Path, quick: bool) -> list[Figure]:
     sizes = ((100, 10), (1000, 3)) if quick else ((100, 20), (1000, 5), (10_000, 1))
     for size, count in sizes:
         spec = ensure_set(work, size)
-        criteria = load_criteria(spec.root)
+        criteria = load_once(spec.root)
         bundles = write_bundles(work / f"bundles_{size}", spec, count)
         figures += _figures(f"generated, {size} criteria", size, count,
                             _phases(criteria, bundles, passes=1 if size >= 10_000 else 2))

@@ -12,8 +12,7 @@ from pathlib import Path
 
 from benchmarks.bench_bundles import OPTIONS, bundle_files, parse_floor
 from benchmarks.generate import ensure_set, write_large_bundle
-from benchmarks.timing import Figure, once
-from engine.api import load_criteria
+from benchmarks.timing import Figure, load_once, once
 from engine.evidence.bundle import load_bundle
 from engine.judge.assess import assess
 
@@ -22,7 +21,7 @@ SECTION = "issue 3: one 20-document, 5 MB bundle"
 
 def run(work: Path, quick: bool) -> list[Figure]:
     spec = ensure_set(work, 100)
-    criteria = load_criteria(spec.root)
+    criteria = load_once(spec.root)
     folder = work / "large_bundle"
     if not folder.exists():
         write_large_bundle(folder, spec, documents=20, megabytes=5.0)

@@ -21,8 +21,7 @@ from pathlib import Path
 import rule_engine
 
 from benchmarks.generate import ensure_set, write_bundle
-from benchmarks.timing import Figure, per_call
-from engine.api import load_criteria
+from benchmarks.timing import Figure, load_once, per_call
 from engine.evidence.bundle import load_bundle
 from engine.judge.assess import documents, facts, manifest_dict
 from engine.judge.compile import Ctx
@@ -57,7 +56,7 @@ def _plain(value):
 
 def run(work: Path, quick: bool) -> list[Figure]:
     spec = ensure_set(work, 1000)
-    criteria = load_criteria(spec.root)
+    criteria = load_once(spec.root)
     folder = write_bundle(work / "rules_bundle", spec, seed=4242, complete=True)
     loaded = load_bundle(folder, criteria.schemas)
     docs = documents(criteria, loaded)

@@ -66,7 +66,20 @@ def per_call(fn: Callable[[], Any], budget: float = 0.2, repeat: int = 5) -> flo
 
 
 def maxrss_mb(who: int = resource.RUSAGE_SELF) -> float:
-    """Peak resident memory of this process (or of its waited-for children), in MB."""
+    """Peak resident memory of this process (or of its waited-for children), in MB.
+
+    On Linux a process's own ``ru_maxrss`` survives ``exec``: a process started
+    by a big parent reports the parent's peak. So for ``RUSAGE_SELF`` the
+    kernel's per-address-space high-water mark (``VmHWM``) is used when there.
+    """
+    if who == resource.RUSAGE_SELF:
+        try:
+            with open("/proc/self/status", encoding="ascii") as f:
+                for line in f:
+                    if line.startswith("VmHWM:"):
+                        return int(line.split()[1]) / 1024
+        except OSError:
+            pass
     kb = resource.getrusage(who).ru_maxrss
     return kb / (1024 * 1024) if sys.platform == "darwin" else kb / 1024
 
@@ -118,3 +131,16 @@ def table(figures: list[Figure]) -> str:
         note = f"  ({f.note})" if f.note else ""
         lines.append(f"  {f.name:<{width}}  {show(f.value, f.unit):>14}{note}")
     return "\n".join(lines).lstrip("\n")
+
+
+_LOADED: dict[str, Any] = {}
+
+
+def load_once(root) -> Any:
+    """``engine.api.load_criteria(root)``, once per folder in this process (sets are immutable)."""
+    from engine.api import load_criteria
+
+    key = str(root)
+    if key not in _LOADED:
+        _LOADED[key] = load_criteria(root)
+    return _LOADED[key]
