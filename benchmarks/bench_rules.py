@@ -43,6 +43,26 @@ def to_rule_engine(text: str) -> str:
     return _FIELD.sub(r"['\1']", _KEY.sub(r"['\1']", text))
 
 
+_PATH = re.compile(r"([a-z_][a-z0-9_]*)((?:\['[^']*'\])+)")
+
+
+def pruned(text: str, data: dict) -> dict:
+    """``data`` cut down to the paths a rule-engine rule reads: rule-engine's best case.
+
+    rule-engine converts every record a rule touches into its own types on each
+    evaluation, so its cost grows with the size of the record, not of the rule.
+    """
+    out: dict = {}
+    for name, keys in _PATH.findall(text):
+        path = [name] + re.findall(r"\['([^']*)'\]", keys)
+        src, dst = data, out
+        for key in path[:-1]:
+            src = src[key]
+            dst = dst.setdefault(key, {})
+        dst[path[-1]] = src[path[-1]]
+    return out
+
+
 def _plain(value):
     """Evidence as rule-engine and the floor see it: plain JSON values, no dates."""
     if isinstance(value, dict):
@@ -64,11 +84,13 @@ def run(work: Path, quick: bool) -> list[Figure]:
     plain = {k: _plain(d.data) for k, d in loaded.documents.items()}
     levels = {node_id: Range(1, criteria.top) for node_id in criteria.order}
 
-    ours, theirs, floors = [], [], []
+    ours, theirs, floors, small = [], [], [], []
     for rule in spec.rules:
         node = criteria.nodes[rule.criterion]
         ours.append(next(s.when for s in node.rungs if s.level == rule.level))
-        theirs.append(rule_engine.Rule(to_rule_engine(rule.text)))
+        text = to_rule_engine(rule.text)
+        theirs.append(rule_engine.Rule(text))
+        small.append(pruned(text, plain))
         floors.append(rule.floor)
     ctx = Ctx(docs, fact_values, levels)
 
@@ -82,24 +104,33 @@ def run(work: Path, quick: bool) -> list[Figure]:
     def run_theirs():
         return [r.matches(plain) for r in theirs]
 
+    def run_theirs_pruned():
+        return [r.matches(d) for r, d in zip(theirs, small)]
+
     def run_floor():
         return [f(plain) for f in floors]
 
-    got = run_ours(), run_theirs(), run_floor()
-    disagree = sum(1 for a, b, c in zip(*got) if not (a is b is c or (a == b == c)))
+    got = run_ours(), run_theirs(), run_floor(), run_theirs_pruned()
+    disagree = sum(1 for a, b, c, d in zip(*got) if not a is b is c is d)
     budget = 0.3 if quick else 1.0
     n = len(spec.rules)
     t_ours = per_call(run_ours, budget) / n
     t_theirs = per_call(run_theirs, budget) / n
+    t_pruned = per_call(run_theirs_pruned, budget) / n
     t_floor = per_call(run_floor, budget) / n
     return [
         Figure(SECTION, "rules compared", n, "count",
                f"of {spec.criteria} generated criteria; {disagree} disagreements, "
                f"{sum(1 for x in got[0] if x is True)} true"),
         Figure(SECTION, "ours (compiled closure)", t_ours, "s", "per rule"),
-        Figure(SECTION, "rule-engine Rule.matches", t_theirs, "s", "per rule"),
+        Figure(SECTION, "rule-engine Rule.matches", t_theirs, "s",
+               "per rule, over the whole documents"),
+        Figure(SECTION, "rule-engine, records pruned", t_pruned, "s",
+               "per rule, only the fields it reads: its best case"),
         Figure(SECTION, "plain Python (floor)", t_floor, "s", "per rule"),
         Figure(SECTION, "rule-engine / ours", t_theirs / t_ours, "x",
+               "target >= 5x (ours faster)"),
+        Figure(SECTION, "rule-engine pruned / ours", t_pruned / t_ours, "x",
                "target >= 5x (ours faster)"),
         Figure(SECTION, "ours / floor", t_ours / t_floor, "x", "cost of Kleene logic + trace"),
     ]
