@@ -24,7 +24,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 MEASUREMENTS = {
     "criteria": bench_criteria.run,
-    "issue2": lambda work, quick: bench_criteria.issue2(work),
+    "issue2": bench_criteria.issue2,
     "bundles": bench_bundles.run,
     "large": bench_large.run,
     "rules": bench_rules.run,

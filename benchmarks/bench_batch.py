@@ -54,7 +54,7 @@ def _measure(set_root: Path, bundles: Path, out: Path, jobs: int) -> dict:
 
 def run(work: Path, quick: bool) -> list[Figure]:
     spec = ensure_set(work, 100)
-    configs = ((50, 1), (50, 2), (100, 1), (100, 2)) if quick else \
+    configs = ((25, 1), (25, 2), (50, 2)) if quick else \
         ((100, 1), (100, 2), (1000, 1), (1000, 2), (500, 2))
     roots: dict[int, Path] = {}
     for count in sorted({c for c, _ in configs}):

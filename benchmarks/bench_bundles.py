@@ -103,12 +103,12 @@ def run(work: Path, quick: bool) -> list[Figure]:
         figures += _figures(f"shipped cqc_well_led x examples/bundles "
                             f"({', '.join(b.name for b in usable)})",
                             sum(1 for n in shipped.nodes.values() if n.kind == "criterion"),
-                            len(usable), _phases(shipped, usable))
-    sizes = ((100, 10), (1000, 3)) if quick else ((100, 20), (1000, 5), (10_000, 1))
+                            len(usable), _phases(shipped, usable, passes=1 if quick else 2))
+    sizes = ((100, 5), (1000, 2)) if quick else ((100, 20), (1000, 5), (10_000, 1))
     for size, count in sizes:
         spec = ensure_set(work, size)
         criteria = load_once(spec.root)
         bundles = write_bundles(work / f"bundles_{size}", spec, count)
         figures += _figures(f"generated, {size} criteria", size, count,
-                            _phases(criteria, bundles, passes=1 if size >= 10_000 else 2))
+                            _phases(criteria, bundles, passes=1 if quick or size >= 10_000 else 2))
     return figures
