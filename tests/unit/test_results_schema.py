@@ -130,3 +130,15 @@ def test_real_results_follow_the_contract(criteria, bundle):
     assert schema_problems(result) == []
     assert result["order"][-1] == result["framework"]["root"]
     assert set(result["order"]) == set(result["results"])
+
+
+def test_dump_result_is_the_same_text_as_json_dumps_and_falls_back_for_big_integers():
+    import json
+
+    from engine.output.results import dump_result
+
+    doc = {"b": [1, 2.5, None, True], "a": {"z": "é", "y": "<tag>"}, "n": -3}
+    assert dump_result(doc) == json.dumps(doc, sort_keys=True, indent=2,
+                                          ensure_ascii=False) + "\n"
+    huge = {"count": 10**30}
+    assert dump_result(huge) == '{\n  "count": 1000000000000000000000000000000\n}\n'
