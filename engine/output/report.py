@@ -349,6 +349,15 @@ def chart(result: dict[str, Any]) -> dict[str, Any]:
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]#|~<&])")
+_MD_SPACE = re.compile(r"\s+")
+# Text with none of these needs no work at all: the common case, checked in one scan.
+_MD_NEEDS_WORK = re.compile(r"[\\`*_\[\]#|~<&]|\s\s|[^\S ]")
+_MD_REPLACE = {"<": "&lt;", "&": "&amp;"}
+
+
+def _md_special(match: re.Match) -> str:
+    char = match.group(1)
+    return _MD_REPLACE.get(char) or "\\" + char
 
 
 def md_escape(value: Any) -> _MdSafe:
@@ -357,10 +366,11 @@ def md_escape(value: Any) -> _MdSafe:
     >>> md_escape("<script>*x*</script>")
     '&lt;script>\\\\*x\\\\*&lt;/script>'
     """
-    text = re.sub(r"\s+", " ", str(value))
-    text = _MD_SPECIAL.sub(lambda m: {"<": "&lt;", "&": "&amp;"}.get(
-        m.group(1), "\\" + m.group(1)), text)
-    return _MdSafe(text)
+    text = str(value)
+    if _MD_NEEDS_WORK.search(text) is None:
+        return _MdSafe(text)
+    text = _MD_SPACE.sub(" ", text)
+    return _MdSafe(_MD_SPECIAL.sub(_md_special, text))
 
 
 def md_code(value: Any) -> _MdSafe:
