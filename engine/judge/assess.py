@@ -66,6 +66,25 @@ def manifest_dict(manifest: Any) -> dict[str, Any]:
 # ---------------------------------------------------------------- evaluation
 
 
+class _Tally:
+    """The values one node read: counted in full, kept (up to READ_LIMIT a part) for the trace."""
+
+    __slots__ = ("reads", "known", "unknown")
+
+    def __init__(self) -> None:
+        self.reads: list = []
+        self.known = 0
+        self.unknown = 0
+
+    def take(self, ctx: Ctx) -> dict:
+        """Add a part's reads; the trace fields for that part."""
+        self.reads.extend(ctx.reads)
+        self.known += ctx.known
+        self.unknown += ctx.unknown
+        omitted = ctx.known + ctx.unknown - len(ctx.reads)
+        return {"reads": ctx.reads, **({"reads_omitted": omitted} if omitted else {})}
+
+
 class Evaluation:
     """One bundle's judgements, node by node, in the set's dependency order."""
 
@@ -93,13 +112,17 @@ class Evaluation:
     def _ctx(self) -> Ctx:
         return Ctx(self.docs, self.facts, self.levels)
 
-    def _step(self, ctx: Ctx, step: Step, kind: str, all_reads: list) -> tuple[Any, dict]:
-        ctx.reads, ctx.level_uses = [], []
-        outcome = step.when(ctx)
-        all_reads.extend(ctx.reads)
+    def _part(self, ctx: Ctx, fn, tally: _Tally) -> tuple[Any, dict]:
+        """Run one part of a judgement (applies, a let, a rung, a cap) on fresh logs."""
+        ctx.reads, ctx.level_uses, ctx.known, ctx.unknown = [], [], 0, 0
+        value = fn(ctx)
+        return value, tally.take(ctx)
+
+    def _step(self, ctx: Ctx, step: Step, kind: str, tally: _Tally) -> tuple[Any, dict]:
+        outcome, reads = self._part(ctx, step.when, tally)
         event = {"kind": kind, "level": step.level, "source": step.source,
                  "outcome": outcome_text(outcome), "because": step.because,
-                 "advice": step.advice, "reads": ctx.reads,
+                 "advice": step.advice, **reads,
                  "levels": self._level_uses(ctx.level_uses)}
         return outcome, event
 
@@ -115,40 +138,37 @@ class Evaluation:
     def criterion(self, c: CompiledCriterion) -> Judgement:
         ctx = self._ctx()
         trace: list[dict] = []
-        reads: list = []
+        tally = _Tally()
         if c.applies is not None:
-            ctx.reads = []
-            applies = c.applies(ctx)
-            reads.extend(ctx.reads)
+            applies, reads = self._part(ctx, c.applies, tally)
             trace.append({"kind": "applies", "source": c.applies_source,
-                          "outcome": outcome_text(applies), "reads": ctx.reads})
+                          "outcome": outcome_text(applies), **reads})
             if applies is False:
-                return Judgement("not_applicable", None, None, None, trace, reads, ctx.warnings)
+                return Judgement("not_applicable", None, None, None, trace, tally.reads,
+                                 ctx.warnings)
         for name, fn, source in c.lets:
-            ctx.reads = []
-            value = fn(ctx)
+            value, reads = self._part(ctx, fn, tally)
             ctx.locals[name] = value
-            reads.extend(ctx.reads)
             trace.append({"kind": "let", "name": name, "source": source, "value": value,
-                          "known": not v.is_unknown(value), "reads": ctx.reads})
+                          "known": not v.is_unknown(value), **reads})
         outcomes: dict[int, Any] = {}
         for rung in c.rungs:
-            outcome, event = self._step(ctx, rung, "rung", reads)
+            outcome, event = self._step(ctx, rung, "rung", tally)
             outcomes[rung.level] = outcome
             trace.append(event)
         low, high = ladder(outcomes)
         trace.append({"kind": "ladder", "low": low, "high": high, "source": c.source,
                       "text": _ladder_text(outcomes, low, high)})
         for cap in c.caps:
-            outcome, event = self._step(ctx, cap, "cap", reads)
+            outcome, event = self._step(ctx, cap, "cap", tally)
             low, high, effect = apply_cap(low, high, cap.level, outcome)
             event["effect"] = effect
             trace.append(event)
-        status = status_of(low, high, reads)
+        status = status_of(low, high, tally.known, tally.unknown)
         advice = _advice(c, outcomes, trace)
         if status == "not_assessed":
-            return Judgement(status, None, None, advice, trace, reads, ctx.warnings)
-        return Judgement(status, low, high, advice, trace, reads, ctx.warnings)
+            return Judgement(status, None, None, advice, trace, tally.reads, ctx.warnings)
+        return Judgement(status, low, high, advice, trace, tally.reads, ctx.warnings)
 
     def parent(self, p: CompiledParent) -> Judgement:
         trace: list[dict] = []
@@ -179,9 +199,9 @@ class Evaluation:
         ctx.children = [{"id": cid, "level": self.levels[cid],
                          "category": getattr(self.criteria.nodes[cid], "category", None)}
                         for cid in taking]
-        reads: list = []
+        tally = _Tally()
         for cap in p.caps:
-            outcome, event = self._step(ctx, cap, "cap", reads)
+            outcome, event = self._step(ctx, cap, "cap", tally)
             low, high, effect = apply_cap(low, high, cap.level, outcome)
             event["effect"] = effect
             trace.append(event)
@@ -190,7 +210,7 @@ class Evaluation:
                        if e["kind"] == "cap" and e["effect"]), None)
         if advice is None:
             advice = self._weakest_advice(taking)
-        return Judgement(status, low, high, advice, trace, reads, ctx.warnings)
+        return Judgement(status, low, high, advice, trace, tally.reads, ctx.warnings)
 
     def _weakest_advice(self, taking: list[str]) -> str | None:
         """A parent's next step: the advice of its lowest-rated child that has one."""

@@ -37,7 +37,7 @@ class Ctx:
     """What one evaluation sees: a bundle's documents, facts, levels so far, and its log."""
 
     __slots__ = ("docs", "facts", "levels", "locals", "reads", "warnings", "children",
-                 "level_uses")
+                 "level_uses", "known", "unknown")
 
     def __init__(self, docs: Mapping[str, Any], facts: Mapping[str, Any],
                  levels: dict[str, Range]):
@@ -45,7 +45,9 @@ class Ctx:
         self.facts = facts
         self.levels = levels
         self.locals: dict[str, Any] = {}
-        self.reads: list[Ev | Gap] = []
+        self.reads: list[Ev | Gap] = []   # the first READ_LIMIT known and unknown reads
+        self.known = 0                     # every known value read, counted
+        self.unknown = 0                   # every unknown value read, counted
         self.warnings: list[tuple[str, str]] = []
         self.children: Any = UNKNOWN
         self.level_uses: list[str] = []   # ids whose level(...) was taken: shown in the trace
@@ -54,14 +56,24 @@ class Ctx:
         self.warnings.append((message, source))
 
 
+# A condition over a list of 100,000 records reads 100,000 values: every one is
+# counted (the status depends on them), the first READ_LIMIT known and unknown are
+# kept for the trace.
+READ_LIMIT = 100
+
+
 def use(value: Any, ctx: Ctx) -> Any:
     """Take a value into an operator: log it if it is evidence, and return it plain."""
     t = type(value)
     if t is Ev:
-        ctx.reads.append(value)
+        ctx.known += 1
+        if ctx.known <= READ_LIMIT:
+            ctx.reads.append(value)
         return value.value
     if t is Gap:
-        ctx.reads.append(value)
+        ctx.unknown += 1
+        if ctx.unknown <= READ_LIMIT:
+            ctx.reads.append(value)
         return UNKNOWN
     return value
 
@@ -70,15 +82,18 @@ def use_list(value: Any, ctx: Ctx) -> Any:
     """Take a list into a function or quantifier: its elements keep their provenance."""
     t = type(value)
     if t is Gap:
-        ctx.reads.append(value)
+        use(value, ctx)
         return UNKNOWN
     if t is Ev:
-        ctx.reads.append(value)
+        use(value, ctx)
         items = value.value
         if type(items) is not list:
             raise Fault(f"expected a list, got {v.describe(items)}")
+        # Records keep their provenance for the fields read from them; plain values
+        # are covered by the read of the list itself.
         return [item if type(item) is Ev else
                 Ev(item, value.type, value.file, f"{value.pointer}/{i}", value.schema)
+                if type(item) in (dict, list) else item
                 for i, item in enumerate(items)]
     if value is UNKNOWN or type(value) is list:
         return value

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.judge import values as v
 from engine.judge.values import UNKNOWN
 
 
@@ -54,11 +53,12 @@ def apply_cap(low: int, high: int, level: int, outcome: Any) -> tuple[int, int, 
     return low, high, None
 
 
-def status_of(low: int, high: int, reads: list) -> str:
-    """rated when low = high; else not_assessed if every value read was unknown, else partial."""
+def status_of(low: int, high: int, known: int, unknown: int) -> str:
+    """rated when low = high; else not_assessed if it read values and every one was
+    unknown (``known`` and ``unknown`` count the values read), else partial."""
     if low == high:
         return "rated"
-    if reads and all(type(r) is v.Gap for r in reads):
+    if unknown and not known:
         return "not_assessed"
     return "partial"
 

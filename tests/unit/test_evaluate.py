@@ -218,3 +218,16 @@ def test_one_compiled_set_judges_many_bundles_without_leaking_state(tmp_path):
     again = judge(criteria, s={"flag": True, "score": 4, "other": 2})
     assert [(k, v.status, v.low, v.high) for k, v in first.items()] == \
         [(k, v.status, v.low, v.high) for k, v in again.items()]
+
+
+def test_long_lists_count_every_read_but_trace_the_first_hundred(tmp_path):
+    criteria = build(tmp_path, one_criterion(
+        "level 2 when all(x in g where x.people >= 1)\nlevel 3 when s.flag"))
+    groups = [{"people": 3}] * 250 + [{"positive": True}]      # the last has no `people`
+    j = judge(criteria, g=groups)["c"]
+    rung = next(e for e in j.trace if e["kind"] == "rung" and e["level"] == 2)
+    assert len(rung["reads"]) == 101            # the collection, 99 known, 1 unknown
+    assert rung["reads_omitted"] == 151         # 252 reads in all
+    assert rung["outcome"] == "unknown"
+    # s not provided: the status still sees the 251 known reads, so partial, not not_assessed
+    assert (j.status, j.low, j.high) == ("partial", 1, 3)

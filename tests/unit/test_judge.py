@@ -4,7 +4,6 @@ import pytest
 
 from engine.judge.judge import apply_cap, ladder, status_of
 from engine.judge.values import UNKNOWN as U
-from engine.judge.values import Ev, Gap
 
 T, F = True, False
 
@@ -42,9 +41,11 @@ def test_caps(low, high, cap, outcome, want):
     assert apply_cap(low, high, cap, outcome) == want
 
 
-def test_status():
-    known, gap = Ev(1, "s", "s.json", "/a"), Gap("s", None, "/b")
-    assert status_of(2, 2, [gap]) == "rated"
-    assert status_of(1, 4, [gap]) == "not_assessed"
-    assert status_of(1, 4, [gap, known]) == "partial"
-    assert status_of(1, 4, []) == "partial"       # nothing read: not "not assessed"
+@pytest.mark.parametrize("low, high, known, unknown, want", [
+    (2, 2, 0, 1, "rated"),            # rated whenever low = high
+    (1, 4, 0, 1, "not_assessed"),     # every value read was unknown
+    (1, 4, 1, 1, "partial"),
+    (1, 4, 0, 0, "partial"),          # nothing read: not "not assessed"
+])
+def test_status(low, high, known, unknown, want):
+    assert status_of(low, high, known, unknown) == want
