@@ -19,7 +19,7 @@ import csv
 import io
 import json
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -133,13 +133,14 @@ def run_batch(root: Path, criteria_path: Path, out: Path, *, jobs: int,
     bundles = find_bundles(root, skip=out)
     rows: list[dict[str, Any]] = []
     failed: list[tuple[str, str]] = []
+    shared: dict[str, Any] = {}
     report = _Reporter(len(bundles), progress, echo)
     with report:
         for name, outcome in _outcomes(bundles, criteria_path, out, jobs, formats, options,
                                        since):
             status, payload = outcome
             if status == "ok":
-                rows.append(payload)            # type: ignore[arg-type]
+                rows.append(_share(payload, shared))  # type: ignore[arg-type]
             else:
                 failed.append((name, payload))  # type: ignore[arg-type]
             report.advance(name, status)
@@ -149,22 +150,47 @@ def run_batch(root: Path, criteria_path: Path, out: Path, *, jobs: int,
     return BatchSummary(done=len(rows), failed=failed, out=out)
 
 
+def _share(row: dict[str, Any], shared: dict[str, Any]) -> dict[str, Any]:
+    """Keep one copy of what every row repeats (columns, scale, framework), not one a row."""
+    for key in ("columns", "scale", "framework"):
+        if key in row:
+            text = json.dumps(row[key], sort_keys=True)
+            row[key] = shared.setdefault(f"{key}:{text}", row[key])
+    return row
+
+
 def _outcomes(bundles, criteria_path, out, jobs, formats, options, since):
     """(name, outcome) per bundle as each finishes; in this process when jobs == 1."""
     if jobs <= 1 or len(bundles) <= 1:
         for name, folder in bundles:
             yield name, assess_one(name, folder, out, formats, options, since)
         return
+    # INVARIANT: at most `window` bundles are in flight and a finished future is
+    # dropped as soon as it is read, so memory stays flat however long the batch.
+    window = jobs * 4
+    waiting = iter(bundles)
     with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
                              initargs=(criteria_path,)) as pool:
-        futures: dict[Future, str] = {
-            pool.submit(assess_one, name, folder, out, formats, options, since): name
-            for name, folder in bundles}
-        for future in as_completed(futures):
-            try:
-                yield futures[future], future.result()
-            except Exception as err:  # noqa: BLE001 - a dead worker fails its bundle only
-                yield futures[future], ("failed", f"the worker stopped ({type(err).__name__})")
+        running: dict[Future, str] = {}
+
+        def submit_next() -> None:
+            for name, folder in waiting:
+                future = pool.submit(assess_one, name, folder, out, formats, options, since)
+                running[future] = name
+                return
+
+        for _ in range(window):
+            submit_next()
+        while running:
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                name = running.pop(future)
+                try:
+                    outcome = future.result()
+                except Exception as err:  # noqa: BLE001 - a dead worker fails its bundle only
+                    outcome = ("failed", f"the worker stopped ({type(err).__name__})")
+                submit_next()
+                yield name, outcome
 
 
 class _Reporter:
@@ -324,10 +350,10 @@ def _cell(entry, labels, row, node_id, since, formats, node_anchor) -> dict[str,
 def write_summary(rows: list[dict[str, Any]], failed: list[tuple[str, str]], out: Path,
                   formats: tuple[str, ...], options: Any) -> None:
     """Write out/summary.csv and out/index.html atomically."""
-    from engine.output.report import render_template
+    from engine.output.report import stream_template
     from engine.output.write import atomic_write
 
     since = any(row["since"] for row in rows)
     atomic_write(out / "summary.csv", summary_csv(rows, since))
-    atomic_write(out / "index.html", render_template(
+    atomic_write(out / "index.html", stream_template(
         "batch_index.html.j2", "html", batch=index_view(rows, failed, formats), options=options))

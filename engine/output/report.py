@@ -61,6 +61,7 @@ def environment(fmt: str) -> Environment:
         "loader": FileSystemLoader(str(data_dir("reports"))),
         "undefined": StrictUndefined,
         "keep_trailing_newline": True,
+        "auto_reload": False,      # templates are shipped files: no stat() on every render
         "trim_blocks": True,
         "lstrip_blocks": True,
     }
@@ -86,6 +87,11 @@ def render(result: dict[str, Any], fmt: str, options: Any) -> str:
 def render_template(name: str, fmt: str, **context: Any) -> str:
     """Render any template in ``reports/`` (the batch index uses this)."""
     return environment(fmt).get_template(name).render(**context)
+
+
+def stream_template(name: str, fmt: str, **context: Any):
+    """The same text as ``render_template``, piece by piece (for pages too big to hold)."""
+    return environment(fmt).get_template(name).generate(**context)
 
 
 # ---------------------------------------------------------------- levels in words
@@ -215,11 +221,15 @@ def evidence_ref(read: dict[str, Any]) -> str:
 # ---------------------------------------------------------------- anchors
 
 
+_NOT_ID = re.compile(r"[^A-Za-z0-9_]")
+
+
+@lru_cache(maxsize=4096)
 def _anchor(prefix: str, text: str) -> str:
     # Injective: every character outside [A-Za-z0-9_] (``-`` included) becomes
     # -hex-, so two different names never share an id, and criteria ids
     # ([a-z_][a-z0-9_]*) stay readable: ``node-raise_concerns``.
-    return prefix + re.sub(r"[^A-Za-z0-9_]", lambda m: f"-{ord(m.group()):x}-", str(text))
+    return prefix + _NOT_ID.sub(lambda m: f"-{ord(m.group()):x}-", str(text))
 
 
 def evidence_target(read: dict[str, Any], result: dict[str, Any]) -> str:
