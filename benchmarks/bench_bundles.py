@@ -21,7 +21,7 @@ import yaml
 
 from benchmarks.generate import ensure_set, write_bundles
 from benchmarks.timing import Figure, load_once, once
-from engine.api import AssessOptions, load_criteria
+from engine.api import AssessOptions
 from engine.evidence.bundle import load_bundle
 from engine.judge.assess import assess
 from engine.output.report import render
@@ -89,7 +89,7 @@ def _figures(label: str, criteria_count: int, bundles: int, p: dict[str, float]
 
 def run(work: Path, quick: bool) -> list[Figure]:
     figures: list[Figure] = []
-    shipped = load_criteria(SHIPPED)
+    shipped = load_once(SHIPPED)
     examples = sorted(p for p in EXAMPLES.iterdir() if (p / "bundle.yaml").is_file()
                       or (p / "bundle.json").is_file()) if EXAMPLES.is_dir() else []
     usable = []

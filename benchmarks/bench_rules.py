@@ -23,6 +23,7 @@ import rule_engine
 from benchmarks.generate import ensure_set, write_bundle
 from benchmarks.timing import Figure, load_once, per_call
 from engine.evidence.bundle import load_bundle
+from engine.judge.assess import _jsonable as plain_json
 from engine.judge.assess import documents, facts, manifest_dict
 from engine.judge.compile import Ctx
 from engine.judge.values import Range
@@ -63,17 +64,6 @@ def pruned(text: str, data: dict) -> dict:
     return out
 
 
-def _plain(value):
-    """Evidence as rule-engine and the floor see it: plain JSON values, no dates."""
-    if isinstance(value, dict):
-        return {k: _plain(x) for k, x in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(x) for x in value]
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
-
-
 def run(work: Path, quick: bool) -> list[Figure]:
     spec = ensure_set(work, 1000)
     criteria = load_once(spec.root)
@@ -81,7 +71,7 @@ def run(work: Path, quick: bool) -> list[Figure]:
     loaded = load_bundle(folder, criteria.schemas)
     docs = documents(criteria, loaded)
     fact_values = facts(manifest_dict(loaded.manifest))
-    plain = {k: _plain(d.data) for k, d in loaded.documents.items()}
+    plain = {k: plain_json(d.data) for k, d in loaded.documents.items()}   # dates as text
     levels = {node_id: Range(1, criteria.top) for node_id in criteria.order}
 
     ours, theirs, floors, small = [], [], [], []

@@ -25,7 +25,7 @@ from typing import Any
 CATEGORIES = ("processes", "staff_feedback", "outcomes", "observation", "partners_feedback")
 ASSESSMENT_DATE = dt.date(2025, 6, 30)
 QUESTIONS_PER_SURVEY = 24
-FLOOR_ACTIONS = ("done", "open", "overdue")
+ACTION_STATUSES = ("done", "open", "overdue")
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ def _report_schema(title: str) -> dict:
         "groups": {"type": "array", "items": {"type": "string"}},
         "actions": {"type": "array", "items": {
             "type": "object",
-            "properties": {"status": {"type": "string", "enum": list(FLOOR_ACTIONS)},
+            "properties": {"status": {"type": "string", "enum": list(ACTION_STATUSES)},
                            "score": {"type": "number", "minimum": 0, "maximum": 5},
                            "due_on": {"type": "string", "format": "date"},
                            "note": {"type": "string", "x-sensitive": True}},
@@ -341,7 +341,7 @@ def report_doc(rng: random.Random, complete: bool = False, actions: int = 12) ->
                            "groups": rng.sample(["people_using_services", "staff",
                                                  "system_partners", "governors"],
                                                 rng.randrange(0, 4)),
-                           "actions": [{"status": rng.choice(FLOOR_ACTIONS),
+                           "actions": [{"status": rng.choice(ACTION_STATUSES),
                                         "score": round(rng.uniform(0, 5), 1),
                                         "due_on": _date(rng, 400),
                                         "note": "said in confidence"}
@@ -432,7 +432,7 @@ def write_large_bundle(folder: Path, spec: SetSpec, *, documents: int = 20,
         if eid.startswith("rpt"):
             doc = report_doc(rng, True, actions=10)
             sample = doc["actions"][0]
-            grow = int(per_doc / (len(json.dumps(sample, indent=1)) + 8 * 1))
+            grow = int(per_doc / (len(json.dumps(sample, indent=1)) + 8))
             doc["actions"] = [dict(sample, score=round(rng.uniform(0, 5), 1))
                               for _ in range(grow)]
         else:                                           # pad with more questions

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks.bench_rules import _plain, to_rule_engine
+from benchmarks.bench_rules import to_rule_engine
 from benchmarks.generate import bundle_docs, generate_set, write_bundle, write_large_bundle
 from engine.api import AssessOptions, load_criteria
 from engine.evidence.bundle import load_bundle
-from engine.judge.assess import assess, documents, facts, manifest_dict
+from engine.judge.assess import _jsonable, assess, documents, facts, manifest_dict
 from engine.judge.compile import Ctx
 from engine.language.check import check_set
 
@@ -69,7 +69,7 @@ def test_translated_rules_agree_with_ours(tmp_path, generated):
     loaded = load_bundle(write_bundle(tmp_path / "full", generated, seed=9, complete=True),
                          criteria.schemas)
     ctx = Ctx(documents(criteria, loaded), facts(manifest_dict(loaded.manifest)), {})
-    plain = {k: _plain(d.data) for k, d in loaded.documents.items()}
+    plain = {k: _jsonable(d.data) for k, d in loaded.documents.items()}
     assert generated.rules
     for rule in generated.rules:
         step = next(s for s in criteria.nodes[rule.criterion].rungs if s.level == rule.level)
