@@ -19,6 +19,7 @@ from pathlib import Path
 import networkx as nx
 
 from engine.evidence.schemas import EvidenceSchema
+from engine.gcpause import gc_paused
 from engine.language import nodes
 from engine.language.diagnostics import Diagnostics
 from engine.language.graph import build_graph, find_cycles, judgement_order
@@ -114,6 +115,7 @@ CHECKS: tuple[Check, ...] = (
 )
 
 
+@gc_paused()
 def check_set(path: Path) -> tuple[CheckedSet | None, Diagnostics]:
     """Check the criteria directory (or single file) at ``path``: every problem, sorted."""
     loaded, diags = load(Path(path))
