@@ -29,6 +29,7 @@ MEASUREMENTS = {
     "large": bench_large.run,
     "rules": bench_rules.run,
     "batch": bench_batch.run,
+    "shipped_batch": bench_batch.run_shipped,
 }
 """Each measurement by name, in the order they run: (work folder, quick) -> figures."""
 

@@ -52,6 +52,51 @@ def _measure(set_root: Path, bundles: Path, out: Path, jobs: int) -> dict:
     return figures
 
 
+SHIPPED = "batch: run_batch, json + html + md, shipped cqc_well_led over copies of the example trusts"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def write_shipped_bundles(root: Path, count: int) -> Path:
+    """``count`` bundles for the shipped framework: the four example trusts in turn, each
+    copy with its own provider id and name, so a regulator's batch is what is timed."""
+    examples = sorted(p for p in (ROOT / "examples" / "bundles").iterdir() if p.is_dir())
+    for i in range(count):
+        source = examples[i % len(examples)]
+        target = root / f"{source.name}_{i:05d}"
+        shutil.copytree(source, target)
+        manifest = target / "bundle.yaml"
+        text = manifest.read_text(encoding="utf-8")
+        manifest.write_text(text.replace("  id: ", f"  id: X{i:05d}", 1), encoding="utf-8")
+    return root
+
+
+def run_shipped(work: Path, quick: bool) -> list[Figure]:
+    """The shipped framework, as regulators run it, over 100 / 500 / 1,000 bundles."""
+    configs = ((50, 2),) if quick else ((100, 2), (500, 2), (1000, 2), (1000, 1))
+    figures: list[Figure] = []
+    peaks: dict[int, float] = {}
+    for count, jobs in configs:
+        bundles = work / f"shipped_{count}"
+        if not bundles.exists():
+            write_shipped_bundles(bundles, count)
+        r = _measure(ROOT / "criteria" / "cqc_well_led", bundles, work / "batch_out", jobs)
+        if r["done"] != count or r["failed"]:
+            raise SystemExit(f"shipped batch of {count}: {r['done']} done, {r['failed']} failed")
+        peak = max(r["self_mb"], r["children_mb"])
+        if jobs == 2:
+            peaks[count] = peak
+        label = f"{count:>5} bundles, --jobs {jobs}"
+        figures += [
+            Figure(SHIPPED, f"{label}: throughput", count / r["seconds"], "bundles/s",
+                   "target > 50 with --jobs 2" if jobs == 2 else ""),
+            Figure(SHIPPED, f"{label}: peak RSS", peak, "MB"),
+        ]
+    if 100 in peaks and 1000 in peaks:
+        figures.append(Figure(SHIPPED, "peak RSS 1000 / 100 bundles, --jobs 2",
+                              peaks[1000] / peaks[100], "x", "~1x is flat"))
+    return figures
+
+
 def run(work: Path, quick: bool) -> list[Figure]:
     spec = ensure_set(work, 100)
     configs = ((25, 1), (25, 2), (50, 2)) if quick else \

@@ -66,14 +66,27 @@ def find_bundles(root: Path, skip: Path | None = None) -> list[tuple[str, Path]]
 
 
 _CRITERIA: Any = None
+_CRITERIA_PATH: Path | None = None
 
 
-def _init_worker(criteria_path: Path) -> None:
-    """Process initializer: compile the criteria once for every bundle this worker assesses."""
-    global _CRITERIA
+def _compile(criteria_path: Path) -> None:
+    """Compile the criteria for the bundles this process assesses (always afresh)."""
+    global _CRITERIA, _CRITERIA_PATH
     from engine.api import load_criteria
 
     _CRITERIA = load_criteria(criteria_path)
+    _CRITERIA_PATH = criteria_path
+
+
+def _init_worker(criteria_path: Path) -> None:
+    """Process initializer: the criteria, compiled once for every bundle this worker assesses.
+
+    A worker forked from the batch's process already holds the set that process has
+    just compiled (to fail early on criteria errors), and uses it as it is; a spawned
+    worker compiles its own.
+    """
+    if _CRITERIA is None or _CRITERIA_PATH != criteria_path:
+        _compile(criteria_path)
 
 
 def _levels(result: dict[str, Any]) -> dict[str, list]:
@@ -129,7 +142,7 @@ def run_batch(root: Path, criteria_path: Path, out: Path, *, jobs: int,
               formats: tuple[str, ...], options: Any, since: Path | None,
               progress: bool, echo: Callable[[str], None]) -> BatchSummary:
     """Assess every bundle under ``root`` into ``out``; write summary.csv and index.html there."""
-    _init_worker(criteria_path)          # fail early (CriteriaError) before any process starts
+    _compile(criteria_path)              # fail early (CriteriaError) before any process starts
     bundles = find_bundles(root, skip=out)
     rows: list[dict[str, Any]] = []
     failed: list[tuple[str, str]] = []
