@@ -255,7 +255,7 @@ def assess(bundle: str, criteria: str | None, out: str | None, formats: str, len
         written = write_outputs(result, target, chosen, options)
         root = result["framework"]["root"]
         top = result["results"].get(root, {})
-        click.echo(f"{result['bundle']['provider']['name']}: {root} "
+        click.echo(f"{result['bundle']['provider']['name']}: {top.get('title', root)}: "
                    f"{_level_text(top)} ({top.get('status', 'not_assessed').replace('_', ' ')})")
         for path in written:
             click.echo(f"wrote {path}")
