@@ -95,6 +95,7 @@ class Evaluation:
         self.facts = fact_values
         self.levels: dict[str, Range] = {}
         self.judgements: dict[str, Judgement] = {}
+        self.memo: dict[int, Any] = {}     # bundle-constant subexpressions, computed once
 
     def run(self) -> dict[str, Judgement]:
         whole = Range(1, self.criteria.top)
@@ -110,7 +111,7 @@ class Evaluation:
         return self.judgements
 
     def _ctx(self) -> Ctx:
-        return Ctx(self.docs, self.facts, self.levels)
+        return Ctx(self.docs, self.facts, self.levels, self.memo)
 
     def _part(self, ctx: Ctx, fn, tally: _Tally) -> tuple[Any, dict]:
         """Run one part of a judgement (applies, a let, a rung, a cap) on fresh logs."""

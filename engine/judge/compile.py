@@ -36,13 +36,14 @@ class Ctx:
     """What one evaluation sees: a bundle's documents, facts, levels so far, and its log."""
 
     __slots__ = ("docs", "facts", "levels", "locals", "reads", "warnings", "children",
-                 "level_uses", "known", "unknown")
+                 "level_uses", "known", "unknown", "memo")
 
     def __init__(self, docs: Mapping[str, Any], facts: Mapping[str, Any],
-                 levels: dict[str, Range]):
+                 levels: dict[str, Range], memo: dict[int, Any] | None = None):
         self.docs = docs
         self.facts = facts
         self.levels = levels
+        self.memo = {} if memo is None else memo   # one bundle's constant subexpressions
         self.locals: dict[str, Any] = {}
         self.reads: list[Ev | Gap] = []   # the first READ_LIMIT known and unknown reads
         self.known = 0                     # every known value read, counted
@@ -291,6 +292,8 @@ class _ExprCompiler:
         self.evidence = evidence
         self.level_ids = levels
         self.sources = sources
+        self._constant: dict[int, bool] = {}
+        self._memo_keys = iter(range(1 << 62))
 
     def scope(self, owner: str, names: frozenset[str] = frozenset()) -> _Scope:
         return _Scope(set(names), owner)
@@ -298,7 +301,47 @@ class _ExprCompiler:
     # ---- expressions
     def expr(self, e: n._Expr, scope: _Scope) -> Fn:
         method = getattr(self, "_" + type(e).__name__.lower())
-        return method(e, scope)
+        fn = method(e, scope)
+        if type(e) in _WORTH_KEEPING and self.bundle_constant(e):
+            return self._memo(fn)
+        return fn
+
+    def bundle_constant(self, e: n._Expr) -> bool:
+        """True if ``e`` has one value for a whole bundle: it reads no evidence, no
+        level, no ``let`` or quantifier variable; only literals, scale level ids and
+        ``assessment.*`` / ``provider.*`` (`assessment.date - 6 months`)."""
+        key = id(e)
+        known = self._constant.get(key)
+        if known is None:
+            t = type(e)
+            if t in (n.Literal, n.DateLiteral, n.Duration):
+                known = True
+            elif t is n.Name:
+                known = e.id in ("assessment", "provider") or e.id in self.level_ids
+            elif t in (n.Field, n.Index, n.Not, n.Negate, n.BoolOp, n.Compare, n.Arith,
+                       n.ListExpr, n.IsCheck):
+                known = all(self.bundle_constant(c) for c in n.children(e))
+            else:
+                known = False
+            self._constant[key] = known
+        return known
+
+    def _memo(self, fn: Fn) -> Fn:
+        """``fn`` evaluated once per bundle, not once per use (in a quantifier: per element).
+
+        A value whose evaluation warned is not kept, so every criterion that meets
+        the fault records its own warning."""
+        key = next(self._memo_keys)
+
+        def memo(ctx: Ctx) -> Any:
+            value = ctx.memo.get(key, _ABSENT)
+            if value is _ABSENT:
+                warned = len(ctx.warnings)
+                value = fn(ctx)
+                if len(ctx.warnings) == warned:
+                    ctx.memo[key] = value
+            return value
+        return memo
 
     def _guard(self, e: n._Expr, fn: Callable[[Ctx], Any]) -> Fn:
         """Run ``fn``; a fault of arithmetic or types becomes unknown plus a warning."""
@@ -547,6 +590,8 @@ class _Compiler(_ExprCompiler):
             source=self.sources.name(node.span))
 
 _ABSENT = object()
+# Constant parts worth keeping for a bundle: computing them costs more than a dict look-up.
+_WORTH_KEEPING = (n.Arith, n.Compare, n.BoolOp, n.Not, n.IsCheck)
 
 
 class _Scope:

@@ -231,3 +231,34 @@ def test_long_lists_count_every_read_but_trace_the_first_hundred(tmp_path):
     assert rung["outcome"] == "unknown"
     # s not provided: the status still sees the 251 known reads, so partial, not not_assessed
     assert (j.status, j.low, j.high) == ("partial", 1, 3)
+
+
+class CountingFacts(dict):
+    """Facts that count how often the criteria look them up."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.lookups = 0
+
+    def __getitem__(self, key):
+        self.lookups += 1
+        return super().__getitem__(key)
+
+
+def test_bundle_constant_parts_are_computed_once_per_bundle_not_per_element():
+    from engine.judge.compile import Ctx, compile_expression
+    from engine.judge.values import Ev
+    from engine.language.parse import parse_expression
+
+    expr = parse_expression(
+        'count(i in s.items where i > 2 and assessment.kind == "self_assessment") >= 2')
+    fn = compile_expression(expr, evidence=frozenset({"s"}))
+    facts = CountingFacts({"assessment": {"kind": "self_assessment"}, "provider": {}})
+    memo: dict = {}
+    docs = {"s": Ev({"items": [1, 3, 4, 5, 6]}, "s", "s.json", "")}
+    assert fn(Ctx(docs, facts, {}, memo)) is True
+    assert facts.lookups == 1                      # not once per element
+    assert fn(Ctx(docs, facts, {}, memo)) is True  # another criterion, same bundle
+    assert facts.lookups == 1
+    assert fn(Ctx(docs, facts, {}, {})) is True    # another bundle computes its own
+    assert facts.lookups == 2
