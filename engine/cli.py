@@ -164,8 +164,8 @@ def fmt(criteria: str | None, check_only: bool) -> None:
               help="Report which rungs and caps were seen true, false and unknown.")
 def test_cmd(criteria: str | None, junit: str | None, coverage: bool) -> None:
     """Run the criteria set's own `test` blocks."""
-    from engine.judge.criteria_tests import format_report, run_tests, write_junit
     from engine.api import load_criteria
+    from engine.judge.criteria_tests import format_report, run_tests, write_junit
 
     def action() -> int:
         compiled = load_criteria(resolve_criteria(criteria))
@@ -281,8 +281,7 @@ def _level_text(node: dict) -> str:
 def explain(bundle: str, node: str, criteria: str | None, lenient: bool,
             include_sensitive: bool) -> None:
     """Show the whole trace of one judgement: rungs, caps, values read, arithmetic."""
-    from engine.api import AssessOptions, assess_bundle
-    from engine.api import load_criteria
+    from engine.api import AssessOptions, assess_bundle, load_criteria
     from engine.output.explain import explain_text
 
     def action() -> int:

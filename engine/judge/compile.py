@@ -20,8 +20,8 @@ from types import MappingProxyType
 from typing import Any
 
 from engine.errors import CriteriaError
-from engine.gcpause import gc_paused
 from engine.evidence.schemas import EvidenceSchema
+from engine.gcpause import gc_paused
 from engine.judge import values as v
 from engine.judge.values import UNKNOWN, Ev, Fault, Gap, Range
 from engine.language import nodes as n

@@ -93,8 +93,13 @@ def _run_one(criteria: CriteriaSet, test: n.Test, crit_file: Path,
 
 
 def _evaluate(criteria: CriteriaSet, test: n.Test, crit_file: Path) -> dict[str, Judgement]:
-    from engine.evidence.bundle import Assessment, Manifest, Provider, bundle_from_documents
-    from engine.evidence.bundle import load_bundle
+    from engine.evidence.bundle import (
+        Assessment,
+        Manifest,
+        Provider,
+        bundle_from_documents,
+        load_bundle,
+    )
 
     if test.bundle is not None:
         bundle = load_bundle((crit_file.parent / test.bundle).resolve(), criteria.schemas)

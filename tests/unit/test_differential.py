@@ -5,10 +5,10 @@ and evidence with gaps; both evaluators run; the values must be equal,
 unknowns and ranges included.
 """
 
+import reference as ref
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import reference as ref
 from engine.judge import values as v
 from engine.judge.compile import Ctx, compile_expression
 from engine.judge.values import Ev, Gap, Range

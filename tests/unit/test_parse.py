@@ -21,7 +21,7 @@ def test_grammar_builds_with_no_conflicts() -> None:
 
 
 def test_every_rule_and_alias_has_a_transformer_method() -> None:
-    from engine.language.parse import _COMPARE, _ARITH, _ToAst
+    from engine.language.parse import _ARITH, _COMPARE, _ToAst
 
     # The tree name of a rule is its alias, else its own name; `?` rules with no
     # alias are inlined and never reach the transformer.

@@ -17,7 +17,6 @@ import pytest
 
 from engine.api import AssessOptions
 from engine.errors import UsageError
-from engine.output import report
 from engine.output.explain import explain_text
 from engine.output.report import (
     environment,
