@@ -240,15 +240,13 @@ def init(bundle: str, criteria: str | None) -> None:
 def assess(bundle: str, criteria: str | None, out: str | None, formats: str, lenient: bool,
            include_sensitive: bool, suppress_below: int, max_file_mb: float) -> None:
     """Assess one evidence bundle and write result.json, report.html, report.md."""
-    from engine.api import AssessOptions, assess_bundle, write_outputs
+    from engine.api import AssessOptions, assess_bundle, load_criteria, write_outputs
 
     def action() -> int:
         chosen = _formats(formats, ("json", "html", "md"))
         bundle_dir = _bundle_dir(bundle)
         options = AssessOptions(lenient=lenient, include_sensitive=include_sensitive,
                                 suppress_below=suppress_below, max_file_mb=max_file_mb)
-        from engine.api import load_criteria
-
         compiled = load_criteria(resolve_criteria(criteria))
         result = assess_bundle(compiled, bundle_dir, options)
         target = Path(out) if out else Path("wellled-out") / bundle_dir.resolve().name

@@ -234,14 +234,14 @@ def compile_expression(expr: n._Expr, *, evidence: frozenset[str] = frozenset(),
                        levels: Mapping[str, int] | None = None,
                        names: frozenset[str] = frozenset(), owner: str = "criterion") -> Fn:
     """Compile one expression on its own (for tests and tools): ``f(ctx) -> value``."""
-    compiler = _ExprCompiler(evidence, levels or {}, _SourceNames(Path.cwd()))
+    compiler = _ExprCompiler(evidence, levels or {}, SourceNames(Path.cwd()))
     return compiler.expr(expr, _Scope(set(names), owner))
 
 
 @gc_paused()
 def compile_set(checked: CheckedSet) -> CriteriaSet:
     """Compile every expression of a checked set into closures."""
-    sources = _SourceNames(checked.root)
+    sources = SourceNames(checked.root)
     compiler = _Compiler(checked, sources)
     compiled: dict[str, CompiledCriterion | CompiledParent] = {}
     for criterion in checked.criteria.values():
@@ -263,7 +263,7 @@ def compile_set(checked: CheckedSet) -> CriteriaSet:
         checked=checked)
 
 
-class _SourceNames:
+class SourceNames:
     """Span paths -> paths relative to the criteria directory (stable across machines)."""
 
     def __init__(self, root: Path):
@@ -288,7 +288,7 @@ class _ExprCompiler:
     """Expressions -> closures. Knows only which names are evidence and scale levels."""
 
     def __init__(self, evidence: frozenset[str], levels: Mapping[str, int],
-                 sources: _SourceNames):
+                 sources: SourceNames):
         self.evidence = evidence
         self.level_ids = levels
         self.sources = sources
@@ -527,7 +527,7 @@ class _ExprCompiler:
 class _Compiler(_ExprCompiler):
     """The whole set: criteria and parents, on top of the expression compiler."""
 
-    def __init__(self, checked: CheckedSet, sources: _SourceNames):
+    def __init__(self, checked: CheckedSet, sources: SourceNames):
         super().__init__(frozenset(checked.evidence), checked.levels, sources)
         self.checked = checked
         self.aggregations = {a.id: Aggregation(

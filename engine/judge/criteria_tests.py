@@ -18,7 +18,7 @@ from xml.etree import ElementTree as ET
 
 from engine.errors import BundleError, WellledError
 from engine.judge.assess import Evaluation, documents, facts, manifest_dict
-from engine.judge.compile import CompiledCriterion, CriteriaSet
+from engine.judge.compile import CompiledCriterion, CriteriaSet, SourceNames
 from engine.judge.judge import Judgement
 from engine.language import nodes as n
 
@@ -63,9 +63,7 @@ def run_tests(criteria: CriteriaSet) -> TestReport:
 
 def _run_one(criteria: CriteriaSet, test: n.Test, crit_file: Path,
              coverage: dict) -> TestOutcome:
-    from engine.judge.compile import _SourceNames
-
-    source = _SourceNames(criteria.root).name(test.span)
+    source = SourceNames(criteria.root).name(test.span)
     outcome = TestOutcome(test.name, source)
     try:
         judgements = _evaluate(criteria, test, crit_file)
@@ -82,7 +80,7 @@ def _run_one(criteria: CriteriaSet, test: n.Test, crit_file: Path,
                 key = (node_id, event["kind"], event["level"], event["source"])
                 if key in coverage:
                     coverage[key].add(event["outcome"])
-    names = _SourceNames(criteria.root)
+    names = SourceNames(criteria.root)
     for expectation in test.expectations:
         problem = _check(criteria, expectation, judgements[expectation.node],
                          names.name(expectation.span))
