@@ -63,7 +63,8 @@ def run_tests(criteria: CriteriaSet) -> TestReport:
 
 def _run_one(criteria: CriteriaSet, test: n.Test, crit_file: Path,
              coverage: dict) -> TestOutcome:
-    source = SourceNames(criteria.root).name(test.span)
+    names = SourceNames(criteria.root)
+    source = names.name(test.span)
     outcome = TestOutcome(test.name, source)
     try:
         judgements = _evaluate(criteria, test, crit_file)
@@ -80,7 +81,6 @@ def _run_one(criteria: CriteriaSet, test: n.Test, crit_file: Path,
                 key = (node_id, event["kind"], event["level"], event["source"])
                 if key in coverage:
                     coverage[key].add(event["outcome"])
-    names = SourceNames(criteria.root)
     for expectation in test.expectations:
         problem = _check(criteria, expectation, judgements[expectation.node],
                          names.name(expectation.span))
