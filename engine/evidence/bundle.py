@@ -436,7 +436,9 @@ def bundle_from_documents(manifest: Manifest, docs: Mapping[str, Any],
             found = _inline_problems(schema, value, where, "")
             problems.extend(found)
             if not found:
-                documents[evidence_id] = Document(evidence_id, where, schema.convert_dates(value))
+                # Cited in traces as `strategy (inline)`; problems above name the whole test.
+                documents[evidence_id] = Document(evidence_id, f"{evidence_id} (inline)",
+                                                  schema.convert_dates(value))
             continue
         if not isinstance(value, list):
             problems.append(f"{where}: evidence `{evidence_id}` is a collection: "
@@ -447,7 +449,7 @@ def bundle_from_documents(manifest: Manifest, docs: Mapping[str, Any],
         problems.extend(found)
         if not found:
             collections[evidence_id] = tuple(
-                Document(evidence_id, f"{where}/{i}", schema.convert_dates(item))
+                Document(evidence_id, f"{evidence_id} (inline)/{i}", schema.convert_dates(item))
                 for i, item in enumerate(value))
     if problems:
         raise BundleError(problems)
