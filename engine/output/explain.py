@@ -70,13 +70,15 @@ def _heading(result: dict[str, Any], node_id: str, node: dict[str, Any]) -> list
     return lines
 
 
-def _reads(reads: list[dict[str, Any]]) -> list[str]:
+def _reads(event: dict[str, Any]) -> list[str]:
     out = []
-    for read in reads:
+    for read in event.get("reads", []):
         where = read.get("file") or f"{read.get('type')} (not provided)"
         note = " (sensitive)" if read.get("sensitive") else ""
         out.append(f"    {where}#{read.get('pointer', '')} = "
                    f"{_value(read.get('value'), read.get('known', False))}{note}")
+    if event.get("reads_omitted"):
+        out.append(f"    and {event['reads_omitted']} more values read, not listed here")
     return out
 
 
@@ -95,14 +97,14 @@ def _event(event: dict[str, Any], nodes: dict[str, Any]) -> list[str]:
     kind, src = event["kind"], event.get("source")
     if kind == "applies":
         return [f"applies ({src}): {_OUTCOME.get(event['outcome'], event['outcome'])}",
-                *_reads(event.get("reads", []))]
+                *_reads(event)]
     if kind == "let":
         return [f"let {event['name']} = {_value(event.get('value'), event.get('known', False))}"
-                f" ({src})", *_reads(event.get("reads", []))]
+                f" ({src})", *_reads(event)]
     if kind == "rung":
         label = f" {event['label']}" if event.get("label") else ""
         lines = [f"rung {event['level']}{label} ({src}): {_RUNG.get(event['outcome'])}"]
-        lines += _reads(event.get("reads", []))
+        lines += _reads(event)
         if event.get("because"):
             lines.append(f"    because: {event['because']}")
         return lines
@@ -111,7 +113,7 @@ def _event(event: dict[str, Any], nodes: dict[str, Any]) -> list[str]:
                   "low": f"assured level held at {event['level']}"}.get(
             event.get("effect") or "", "no effect")
         lines = [f"cap {event['level']} ({src}): {_OUTCOME.get(event['outcome'])}, {effect}"]
-        lines += _reads(event.get("reads", []))
+        lines += _reads(event)
         if event.get("because"):
             lines.append(f"    because: {event['because']}")
         return lines

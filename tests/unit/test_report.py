@@ -394,3 +394,16 @@ def test_reports_render_for_real_results(fmt):
         if fmt == "html":
             page = _Page(text)
             assert set(link[1:] for link in page.links if link.startswith("#")) <= set(page.ids)
+
+
+def test_a_shortened_trace_says_how_many_reads_it_leaves_out():
+    from engine.output.explain import explain_text
+
+    result = rich()
+    node_id, node = next((k, v) for k, v in result["results"].items()
+                         if any(e["kind"] == "rung" and e["reads"] for e in v["trace"]))
+    event = next(e for e in node["trace"] if e["kind"] == "rung" and e["reads"])
+    event["reads_omitted"] = 1234
+    for text in (render(result, "html", AssessOptions()), render(result, "md", AssessOptions()),
+                 explain_text(result, node_id)):
+        assert "and 1234 more values read, not listed here" in text
