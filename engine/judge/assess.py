@@ -12,7 +12,7 @@ from typing import Any
 from engine import __version__
 from engine.judge import values as v
 from engine.judge.aggregate import aggregate_levels
-from engine.judge.compile import CompiledCriterion, CompiledParent, CriteriaSet, Ctx, Step, use
+from engine.judge.compile import CompiledCriterion, CompiledParent, CriteriaSet, Ctx, Step
 from engine.judge.judge import Judgement, apply_cap, ladder, outcome_text, status_of
 from engine.judge.values import UNKNOWN, Ev, Gap, Range
 
@@ -402,4 +402,4 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-__all__ = ["assess", "Evaluation", "documents", "facts", "use"]
+__all__ = ["assess", "Evaluation", "documents", "facts"]

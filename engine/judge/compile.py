@@ -295,9 +295,6 @@ class _ExprCompiler:
         self._constant: dict[int, bool] = {}
         self._memo_keys = iter(range(1 << 62))
 
-    def scope(self, owner: str, names: frozenset[str] = frozenset()) -> _Scope:
-        return _Scope(set(names), owner)
-
     # ---- expressions
     def expr(self, e: n._Expr, scope: _Scope) -> Fn:
         method = getattr(self, "_" + type(e).__name__.lower())

@@ -176,6 +176,10 @@ def compare(op: str, a: Any, b: Any) -> Any:
         return UNKNOWN
     if type(a) is Range or type(b) is Range:
         return _compare_ranges(op, a, b)
+    if type(a) is dt.date and type(b) is str:
+        b = _as_date(b)
+    elif type(b) is dt.date and type(a) is str:
+        a = _as_date(a)
     if op == "==":
         return _equal(a, b)
     if op == "!=":
@@ -190,6 +194,15 @@ def compare(op: str, a: Any, b: Any) -> Any:
     if op == ">":
         return a > b
     return a >= b
+
+
+def _as_date(text: str) -> dt.date:
+    """An ISO date written as text (a schema without ``format: date``), compared with a date."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise Fault(f"cannot compare a date with the text `{text[:40]}`: "
+                    "write dates as YYYY-MM-DD") from None
 
 
 def _equal(a: Any, b: Any) -> bool:

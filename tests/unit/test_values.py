@@ -132,3 +132,17 @@ def test_unknown_has_no_truth_value():
 def test_months_do_not_compare_with_days():
     with pytest.raises(Fault):
         v.compare("<", Dur(1, "months"), Dur(30, "days"))
+
+
+@pytest.mark.parametrize("op, a, b, want", [
+    (">=", dt.date(2025, 6, 30), "2025-01-01", T),     # an ISO date kept as text by its schema
+    ("==", "2025-06-30", dt.date(2025, 6, 30), T),
+    ("<", "2025-07-01", dt.date(2025, 6, 30), F),
+])
+def test_a_date_compares_with_an_iso_date_written_as_text(op, a, b, want):
+    assert v.compare(op, a, b) is want
+
+
+def test_a_date_compared_with_other_text_is_a_fault():
+    with pytest.raises(Fault, match="write dates as YYYY-MM-DD"):
+        v.compare("<", dt.date(2025, 6, 30), "last spring")
