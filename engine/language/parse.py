@@ -22,6 +22,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from engine import resources
 from engine.language import nodes as n
 from engine.language.diagnostics import Diagnostics
+from engine.language.lalr import FastParser, Unsupported
 from engine.language.source import SourceFile, Span
 
 
@@ -33,21 +34,45 @@ def parser() -> Lark:
                 maybe_placeholders=True, cache=True)
 
 
-def parse_text(text: str, path: str) -> tuple[n.File | None, Diagnostics]:
-    """Parse one file's text; ``path`` is the name shown in messages and spans."""
-    diags = Diagnostics()
-    diags.sources[path] = SourceFile(path=None, name=path, text=text)  # type: ignore[arg-type]
-    try:
-        tree = parser().parse(text)
-    except UnexpectedInput as err:
-        diags.items.append(_syntax_error(err, text, path))
-        return None, diags
-    builder = _ToAst(path, diags)
-    decls = builder.transform(tree)
+@functools.lru_cache(maxsize=1)
+def fast_parser() -> FastParser:
+    """The same grammar's LALR table, driven without building a Lark tree (see ``lalr``)."""
+    return FastParser(parser())
+
+
+def parse_text(text: str, path: str, *, fast: bool = True) -> tuple[n.File | None, Diagnostics]:
+    """Parse one file's text; ``path`` is the name shown in messages and spans.
+
+    The fast path (``lalr.FastParser``) builds the AST straight from Lark's
+    table; text it does not expect, a syntax error above all, is parsed again
+    by Lark itself, whose errors the messages are made from. ``fast=False``
+    always uses Lark (the differential test compares the two).
+    """
+    decls = None
+    if fast:
+        diags = _new_diagnostics(text, path)
+        try:
+            decls = fast_parser().parse(text, _ToAst(path, diags))
+        except Unsupported:
+            decls = None
+    if decls is None:
+        diags = _new_diagnostics(text, path)
+        try:
+            tree = parser().parse(text)
+        except UnexpectedInput as err:
+            diags.items.append(_syntax_error(err, text, path))
+            return None, diags
+        decls = _ToAst(path, diags).transform(tree)
     end = text.count("\n") + 1
     file = n.File(path, tuple(decls), tuple(scan_comments(text, path)),
                   Span(path, 1, 1, end, 1))
     return file, diags
+
+
+def _new_diagnostics(text: str, path: str) -> Diagnostics:
+    diags = Diagnostics()
+    diags.sources[path] = SourceFile(path=None, name=path, text=text)  # type: ignore[arg-type]
+    return diags
 
 
 def parse_expression(text: str, path: str = "<expr>") -> n._Expr:
@@ -139,40 +164,26 @@ def _end_position(text: str) -> tuple[int, int]:
 # ---------------------------------------------------------------- comments
 
 
+# Strings (closed or not, as the lexer reads them) and comments, in one pass.
+_STRINGS_AND_COMMENTS = re.compile(r'"""[\s\S]*?(?:"""|\Z)|"(?:\\[\s\S]|[^"\\\n])*"?|#[^\n]*')
+
+
 def scan_comments(text: str, path: str) -> list[n.Comment]:
     """Every ``# comment`` outside strings, with its span (for ``wellled fmt``)."""
     out: list[n.Comment] = []
-    i, line, col_start = 0, 1, 0
-    length = len(text)
-    while i < length:
-        c = text[i]
-        if c == "\n":
-            line += 1
-            col_start = i + 1
-            i += 1
-        elif text.startswith('"""', i):
-            end = text.find('"""', i + 3)
-            end = length if end < 0 else end + 3
-            chunk = text[i:end]
-            newlines = chunk.count("\n")
-            if newlines:
-                line += newlines
-                col_start = i + chunk.rfind("\n") + 1
-            i = end
-        elif c == '"':
-            j = i + 1
-            while j < length and text[j] not in '"\n':
-                j += 2 if text[j] == "\\" else 1
-            i = j + 1 if j < length and text[j] == '"' else j
-        elif c == "#":
-            end = text.find("\n", i)
-            end = length if end < 0 else end
-            column = i - col_start + 1
-            out.append(n.Comment(text[i:end].rstrip(),
-                                 Span(path, line, column, line, column + end - i)))
-            i = end
-        else:
-            i += 1
+    if "#" not in text:
+        return out
+    line, counted = 1, 0
+    for found in _STRINGS_AND_COMMENTS.finditer(text):
+        start = found.start()
+        if text[start] != "#":
+            continue
+        line += text.count("\n", counted, start)
+        counted = start
+        end = found.end()
+        column = start - text.rfind("\n", 0, start)
+        out.append(n.Comment(text[start:end].rstrip(),
+                             Span(path, line, column, line, column + end - start)))
     return out
 
 
