@@ -184,9 +184,9 @@ _CONSTRUCTOR = SafeConstructor()
 _STR = "tag:yaml.org,2002:str"
 
 
-def _events(text: str):
+def _events(text: str, parser_class=None):
     """The YAML parse events of ``text``: libyaml's parser if there is one, else PyYAML's."""
-    parser = _PARSER(text) if _PARSER is not None else yaml.SafeLoader(text)
+    parser = (parser_class or _PARSER or yaml.SafeLoader)(text)
     try:
         while True:
             event = parser.get_event()
@@ -205,7 +205,15 @@ def parse_yaml(text: str) -> Any:
     aliases adding more than ``MAX_ALIAS_NODES`` values are refused.
     """
     try:
-        return _Builder().build(_events(text))
+        try:
+            return _Builder().build(_events(text))
+        except yaml.MarkedYAMLError as err:
+            # libyaml >= 0.2.5 stops at 1,000 levels while scanning ahead, before
+            # the builder sees level MAX_DEPTH + 1: PyYAML's own parser, which has
+            # no such limit, finds where the text first nests too deep.
+            if _PARSER is None or "nesting depth" not in str(err.problem):
+                raise
+            return _Builder().build(_events(text, yaml.SafeLoader))
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         where = f"{mark.line + 1}:{mark.column + 1}" if mark is not None else ""

@@ -17,7 +17,7 @@ the two jobs Lark's runtime does, in one pass and without building a tree:
 Anything this path does not expect (a character no terminal matches, a token
 the state does not accept) raises ``Unsupported`` and the caller parses the
 text again with Lark, so syntax errors keep Lark's messages. A differential
-test (tests/language/test_fast_parse.py) checks both paths build the same AST,
+test (tests/unit/test_fast_parse.py) checks both paths build the same AST,
 spans included, over every shipped and generated file and fuzzed text.
 """
 
@@ -27,9 +27,8 @@ import re
 from bisect import bisect_right
 from typing import Any
 
-from lark import Lark, Token
+from lark import Lark, Token, visitors
 from lark.parsers.lalr_analysis import Shift
-from lark.visitors import _vargs_meta
 
 
 class Unsupported(Exception):
@@ -48,6 +47,10 @@ class Meta:
 
 _EMPTY_META = type("EmptyMeta", (), {"empty": True})()
 _NONE = (None, None, None, None, None, False)  # a `[...]` placeholder
+# v_args(meta=True)'s wrapper: such methods are called as f(meta, children) directly.
+_VARGS_META = getattr(visitors, "_vargs_meta", None)
+# Token's constructor without its deprecated-argument shim (Token itself if that goes).
+_NEW_TOKEN = getattr(Token, "_future_new", Token)
 
 # A rule's shape, decided once per rule from Lark's Rule object.
 _UNIT, _INLINE, _PASS, _NODE = range(4)
@@ -55,7 +58,7 @@ _UNIT, _INLINE, _PASS, _NODE = range(4)
 
 class _Plan:
     __slots__ = ("kind", "size", "origin", "name", "include", "trailing", "terms", "simple",
-                 "picks")
+                 "picks", "symbols")
 
     def __init__(self, rule: Any):
         options = rule.options
@@ -64,6 +67,7 @@ class _Plan:
         self.origin = rule.origin.name
         self.name = rule.alias or options.template_source or rule.origin.name
         self.terms = [sym.name if sym.is_term else None for sym in expansion]
+        self.symbols = [sym.name for sym in expansion]
         # Placeholders for `[...]`, as lark.parse_tree_builder.maybe_create_child_filter.
         empty = options.empty_indices
         if empty:
@@ -106,12 +110,25 @@ class FastParser:
         self.start_state = table.start_states["start"]
         self.end_state = table.end_states["start"]
         plans: dict[Any, _Plan] = {}
-        self.states: dict[Any, dict[str, tuple[bool, Any]]] = {}
+        # Each state's row: symbol -> a _Plan to reduce by, or (state, row) to go to.
+        self.rows: dict[Any, dict[str, Any]] = {state: {} for state in table.states}
         for state, row in table.states.items():
-            self.states[state] = {
-                symbol: (True, arg) if action is Shift
-                else (False, plans.setdefault(arg, _Plan(arg)))
-                for symbol, (action, arg) in row.items()}
+            for symbol, (action, arg) in row.items():
+                self.rows[state][symbol] = (arg, self.rows[arg]) if action is Shift \
+                    else plans.setdefault(arg, _Plan(arg))
+        # Spans of nodes that match no text are where Lark's positions get subtle (a
+        # `?` rule passing such a node up is given its parent's start); this grammar
+        # has none but the file as a whole, and the driver relies on that.
+        nullable: set[str] = set()
+        while True:
+            more = {plan.origin for plan in plans.values() if plan.origin not in nullable
+                    and all(term is None and sym in nullable
+                            for term, sym in zip(plan.terms, plan.symbols))}
+            if not more:
+                break
+            nullable |= more
+        if nullable - {"start"}:
+            raise ValueError(f"rules that can match nothing: {sorted(nullable - {'start'})}")
         if lark.lexer_conf.callbacks:
             raise ValueError("the fast parser does not run terminal callbacks")
         ignore = set(lark.lexer_conf.ignore)
@@ -135,13 +152,14 @@ class FastParser:
         # Filled as texts are parsed; a pure function of the table, so safe to share.
         self.units: dict[tuple[Any, Any, str], Any] = {}
 
-    def _unit_chain(self, below: Any, top: Any, kind: str) -> Any:
-        """The top state after every unit reduce that ``kind`` causes over ``below``."""
+    def _unit_chain(self, below: Any, top: Any, kind: str) -> tuple[Any, dict]:
+        """(state, row) on top after every unit reduce that ``kind`` causes over ``below``."""
+        rows = self.rows
         while True:
-            top = self.states[below][self.states[top][kind][1].origin][1]
-            action = self.states[top].get(kind)
-            if action is None or action[0] or action[1].kind != _UNIT:
-                return top
+            top, row = rows[below][rows[top][kind].origin]
+            action = row.get(kind)
+            if action is None or action.__class__ is tuple or action.kind != _UNIT:
+                return top, row
 
     def parse(self, text: str, builder: Any) -> Any:
         """The value ``builder``'s ``start`` method returns for ``text``, or Unsupported.
@@ -151,18 +169,20 @@ class FastParser:
         for a node that spans no text. A token's value is None until a rule
         keeps it, when it becomes a ``lark.Token``.
         """
-        states, keywords, word_type, end_state = (self.states, self.keywords, self.word_type,
-                                                  self.end_state)
+        keywords, word_type, end_state, rows = (self.keywords, self.word_type, self.end_state,
+                                                self.rows)
         line_starts = [0]
         line_starts += [m.end() for m in _NEWLINE.finditer(text)]
         calls: dict[str, tuple[Any, bool]] = {}
         units = self.units
+        new_token = _NEW_TOKEN
 
         def token(kind: str, start: int, end: int) -> Token:
             line = bisect_right(line_starts, start)
             end_line = bisect_right(line_starts, end)
-            return Token(kind, text[start:end], start, line, start - line_starts[line - 1] + 1,
-                         end_line, end - line_starts[end_line - 1] + 1, end)
+            return new_token(kind, text[start:end], start, line,
+                             start - line_starts[line - 1] + 1, end_line,
+                             end - line_starts[end_line - 1] + 1, end)
 
         def build(plan: _Plan, children: list, start: int | None, end: int) -> Any:
             target = calls.get(plan.name)
@@ -220,7 +240,7 @@ class FastParser:
 
         state_stack = [self.start_state]
         entries: list = []
-        row = states[self.start_state]
+        row = rows[self.start_state]
         length = len(text)
         # The pattern may match nothing, so every offset is covered by some match:
         # a character no terminal starts with ends a match that has no token.
@@ -237,14 +257,14 @@ class FastParser:
                     kind = keyword
             while True:
                 action = row.get(kind)
+                if action.__class__ is tuple:  # shift
+                    state_stack.append(action[0])
+                    entries.append((None, start, end, start, end, False))
+                    row = action[1]
+                    break
                 if action is None:
                     raise Unsupported(f"{kind} not expected at offset {start}")
-                if action[0]:
-                    state_stack.append(action[1])
-                    entries.append((None, start, end, start, end, False))
-                    row = states[action[1]]
-                    break
-                plan = action[1]
+                plan = action
                 if plan.kind == _UNIT:
                     # `?a: b` chains (expr -> or_expr -> ... -> atom) only change the top
                     # state, and where they end depends on the state below and the token.
@@ -252,30 +272,42 @@ class FastParser:
                     goto = units.get((below, top, kind))
                     if goto is None:
                         goto = units[below, top, kind] = self._unit_chain(below, top, kind)
-                else:
-                    size = plan.size
-                    part = entries[-size:] if size else []
-                    if plan.simple and part[0][3] is not None and part[-1][4] is not None:
-                        node_start, node_end = part[0][3], part[-1][4]
-                        children = [part[i][0] if term is None
-                                    else token(term, part[i][1], part[i][2])
-                                    for i, term in plan.picks]
-                        new = (build(plan, children, node_start, node_end),
-                               node_start, node_end, node_start, node_end, True)
+                    state_stack.append(goto[0])
+                    row = goto[1]
+                    continue
+                size = plan.size
+                part = entries[-size:] if size else []
+                if plan.simple and part[0][3] is not None and part[-1][4] is not None:
+                    node_start, node_end = part[0][3], part[-1][4]
+                    children = [part[i][0] if term is None
+                                else token(term, part[i][1], part[i][2])
+                                for i, term in plan.picks]
+                    target = calls.get(plan.name)
+                    if target is None:
+                        target = calls[plan.name] = _resolve(builder, plan.name)
+                    if target[1]:
+                        line = bisect_right(line_starts, node_start)
+                        end_line = bisect_right(line_starts, node_end)
+                        value = target[0](
+                            Meta(line, node_start - line_starts[line - 1] + 1, end_line,
+                                 node_end - line_starts[end_line - 1] + 1), children)
                     else:
-                        new = reduce(plan, part)
-                    if size:
-                        del state_stack[-size:]
-                        del entries[-size:]
-                    entries.append(new)
-                    goto = states[state_stack[-1]][plan.origin][1]
-                state_stack.append(goto)
-                row = states[goto]
+                        value = target[0](children)
+                    new = (value, node_start, node_end, node_start, node_end, True)
+                else:
+                    new = reduce(plan, part)
+                if size:
+                    del state_stack[-size:]
+                    del entries[-size:]
+                entries.append(new)
+                goto = rows[state_stack[-1]][plan.origin]
+                state_stack.append(goto[0])
+                row = goto[1]
         while True:
             action = row.get("$END")
-            if action is None or action[0]:
+            if action is None or action.__class__ is tuple:
                 raise Unsupported("the text ends too soon")
-            plan = action[1]
+            plan = action
             if plan.kind == _UNIT:
                 state_stack.pop()
             else:
@@ -285,10 +317,10 @@ class FastParser:
                     del state_stack[-size:]
                     del entries[-size:]
                 entries.append(new)
-            goto = states[state_stack[-1]][plan.origin][1]
-            state_stack.append(goto)
-            row = states[goto]
-            if goto == end_state:
+            goto = rows[state_stack[-1]][plan.origin]
+            state_stack.append(goto[0])
+            row = goto[1]
+            if goto[0] == end_state:
                 return entries[-1][0]
 
 
@@ -304,6 +336,6 @@ def _resolve(builder: Any, name: str) -> tuple[Any, bool]:
     wrapper = getattr(method, "visit_wrapper", None)
     if wrapper is None:
         return method, False
-    if wrapper is _vargs_meta:
+    if wrapper is _VARGS_META:
         return method.base_func, True
     return (lambda meta, children: wrapper(method, name, children, meta)), True

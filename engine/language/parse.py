@@ -35,9 +35,17 @@ def parser() -> Lark:
 
 
 @functools.lru_cache(maxsize=1)
-def fast_parser() -> FastParser:
-    """The same grammar's LALR table, driven without building a Lark tree (see ``lalr``)."""
-    return FastParser(parser())
+def fast_parser() -> FastParser | None:
+    """The same grammar's LALR table, driven without building a Lark tree (see ``lalr``).
+
+    It reads Lark's parse table and rules, which are not Lark's public API: if a
+    Lark release moves them, this is None and every file takes Lark's own path
+    (slower, same result); tests/unit/test_fast_parse.py then fails loudly.
+    """
+    try:
+        return FastParser(parser())
+    except (AttributeError, KeyError, TypeError, ValueError, ImportError):
+        return None
 
 
 def parse_text(text: str, path: str, *, fast: bool = True) -> tuple[n.File | None, Diagnostics]:
@@ -49,10 +57,11 @@ def parse_text(text: str, path: str, *, fast: bool = True) -> tuple[n.File | Non
     always uses Lark (the differential test compares the two).
     """
     decls = None
-    if fast:
+    driver = fast_parser() if fast else None
+    if driver is not None:
         diags = _new_diagnostics(text, path)
         try:
-            decls = fast_parser().parse(text, _ToAst(path, diags))
+            decls = driver.parse(text, _ToAst(path, diags))
         except Unsupported:
             decls = None
     if decls is None:
