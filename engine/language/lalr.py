@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from itertools import chain
 from typing import Any
 
 from lark import Lark, Token, visitors
@@ -244,17 +245,21 @@ class FastParser:
         length = len(text)
         # The pattern may match nothing, so every offset is covered by some match:
         # a character no terminal starts with ends a match that has no token.
-        for found in self.lexer.finditer(text):
-            kind = found.lastgroup
-            if kind is None:
-                if found.end() != length:
-                    raise Unsupported(f"no terminal matches at offset {found.end()}")
-                break
-            start, end = found.span(kind)
-            if kind == word_type:
-                keyword = keywords.get(text[start:end])
-                if keyword is not None and keyword in row:
-                    kind = keyword
+        # After the last match comes `$END`, which only ever reduces.
+        for found in chain(self.lexer.finditer(text), _AT_END):
+            if found is None:
+                kind, start, end = "$END", length, length
+            else:
+                kind = found.lastgroup
+                if kind is None:
+                    if found.end() != length:
+                        raise Unsupported(f"no terminal matches at offset {found.end()}")
+                    continue
+                start, end = found.span(kind)
+                if kind == word_type:
+                    keyword = keywords.get(text[start:end])
+                    if keyword is not None and keyword in row:
+                        kind = keyword
             while True:
                 action = row.get(kind)
                 if action.__class__ is tuple:  # shift
@@ -301,30 +306,15 @@ class FastParser:
                     del entries[-size:]
                 entries.append(new)
                 goto = rows[state_stack[-1]][plan.origin]
+                if goto[0] == end_state:
+                    return new[0]
                 state_stack.append(goto[0])
                 row = goto[1]
-        while True:
-            action = row.get("$END")
-            if action is None or action.__class__ is tuple:
-                raise Unsupported("the text ends too soon")
-            plan = action
-            if plan.kind == _UNIT:
-                state_stack.pop()
-            else:
-                size = plan.size
-                new = reduce(plan, entries[-size:] if size else [])
-                if size:
-                    del state_stack[-size:]
-                    del entries[-size:]
-                entries.append(new)
-            goto = rows[state_stack[-1]][plan.origin]
-            state_stack.append(goto[0])
-            row = goto[1]
-            if goto[0] == end_state:
-                return entries[-1][0]
+        raise Unsupported("the text ends too soon")
 
 
 _NEWLINE = re.compile("\n")
+_AT_END = (None,)
 
 
 def _resolve(builder: Any, name: str) -> tuple[Any, bool]:
