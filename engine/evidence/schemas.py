@@ -113,7 +113,17 @@ def schema_problem(schema: Any) -> str | None:
     error, at a quarter of the cost. tests/unit/test_metaschema.py holds the two
     to the same answer.
     """
-    for error in _meta_validator().iter_errors(schema):
+    validator = _meta_validator()
+    if validator is None:   # a jsonschema release reshaped its meta-schema
+        from jsonschema import Draft202012Validator
+        from jsonschema.exceptions import SchemaError
+
+        try:
+            Draft202012Validator.check_schema(schema)
+        except SchemaError as err:
+            return err.message
+        return None
+    for error in validator.iter_errors(schema):
         return error.message
     return None
 
@@ -129,8 +139,21 @@ def _meta_validator():
     ``check_schema`` costs. When the document being checked is a schema, the
     dynamic anchor always resolves to the root meta-schema, so inlining each
     vocabulary in place of its ``$ref`` and pointing ``#meta`` at ``#`` gives the
-    same keywords, in the same order, with plain references.
+    same keywords, in the same order, with plain references. None if the
+    meta-schema is not shaped as this expects (``schema_problem`` then asks
+    ``check_schema``; tests/unit/test_metaschema.py fails loudly).
     """
+    try:
+        return _inlined_meta_validator()
+    except (_Unexpected, ImportError, KeyError, LookupError, TypeError, AttributeError):
+        return None
+
+
+class _Unexpected(Exception):
+    """The published meta-schema has a shape ``_inlined_meta_validator`` does not know."""
+
+
+def _inlined_meta_validator():
     from jsonschema import Draft202012Validator
     from jsonschema_specifications import REGISTRY
 
@@ -152,17 +175,17 @@ def _meta_validator():
                 continue
             if key == "$dynamicRef":
                 if value != "#meta":
-                    raise AssertionError(f"unexpected $dynamicRef {value!r} in the meta-schema")
+                    raise _Unexpected(f"unexpected $dynamicRef {value!r} in the meta-schema")
                 out["$ref"] = "#"
             elif key == "$ref":
                 if "#/$defs/" not in value:
-                    raise AssertionError(f"unexpected $ref {value!r} in the meta-schema")
+                    raise _Unexpected(f"unexpected $ref {value!r} in the meta-schema")
                 out["$ref"] = "#/$defs/" + value.split("#/$defs/", 1)[1]
             elif key == "$defs" and top:
                 for name, definition in value.items():
                     definition = local(definition)
                     if defs.setdefault(name, definition) != definition:
-                        raise AssertionError(f"two meta-schema vocabularies define {name}")
+                        raise _Unexpected(f"two meta-schema vocabularies define {name}")
             elif key in maps:
                 out[key] = {name: local(sub) for name, sub in value.items()}
             elif key in lists:

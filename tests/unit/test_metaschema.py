@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
-from engine.evidence.schemas import schema_problem
+from engine.evidence.schemas import _meta_validator, schema_problem
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = sorted(ROOT.glob("evidence_schemas/*.json")) + sorted(ROOT.glob("reports/*.json")) \
@@ -34,6 +34,12 @@ def reference(schema) -> str | None:
 
 def test_there_are_shipped_schemas_to_compare():
     assert len(SHIPPED) >= 18
+
+
+def test_the_inlined_meta_schema_is_built():
+    # Otherwise schema_problem quietly asks check_schema, and every comparison
+    # below would compare check_schema with itself.
+    assert _meta_validator() is not None
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.relative_to(ROOT).as_posix())
