@@ -49,6 +49,9 @@ PROVIDER = Ty(frozenset({"record"}), fields={"id": STRING, "name": STRING, "type
 CHILD = Ty(frozenset({"record"}), fields={"id": STRING, "level": NUMBER, "category": STRING})
 CHILDREN_TY = Ty(frozenset({"list"}), item=CHILD)
 
+_LITERAL = {"number": NUMBER, "string": STRING, "boolean": BOOLEAN, "null": NULL,
+            "list": _ty("list"), "record": _ty("record")}
+
 WORDS = {"number": "a number", "string": "a string", "date": "a date",
          "duration": "a duration", "boolean": "true or false", "list": "a list",
          "record": "a record", "null": "none"}
@@ -63,10 +66,18 @@ def describe(ty: Ty) -> str:
 
 def _known(ty: Ty) -> frozenset[str] | None:
     """The kinds of ``ty`` apart from null, or None if nothing useful is known."""
-    if ty.kinds is None:
+    kinds = ty.kinds
+    if kinds is None:
         return None
-    kinds = ty.kinds - {"null"}
-    return kinds or None
+    known = _NOT_NULL.get(kinds, _UNSEEN)
+    if known is _UNSEEN:
+        known = _NOT_NULL[kinds] = (kinds - {"null"}) or None
+    return known
+
+
+# Memo of _known: a pure function of a few dozen distinct kind sets.
+_NOT_NULL: dict[frozenset[str], frozenset[str] | None] = {}
+_UNSEEN = object()
 
 
 # ---------------------------------------------------------------- JSON Schema
@@ -229,12 +240,13 @@ def typecheck(symbols: Symbols, schemas: dict[str, EvidenceSchema], diags: Diagn
     """Type-check every expression and every level, scale and aggregation of the set."""
     names: dict[str, Ty] = {k: NUMBER for k in symbols.levels}
     names.update({"assessment": ASSESSMENT, "provider": PROVIDER})
+    properties: dict[tuple[int, int, str], tuple[bool, Ty, list[str]]] = {}
     for ident, decl in symbols.evidence.items():
         known = schemas.get(ident)
         doc = from_schema(known.schema, known.schema) if known is not None else ANY
         names[ident] = Ty(frozenset({"list"}), item=doc) if decl.many else doc
     for criterion in symbols.criteria.values():
-        checker = _Types(names, diags)
+        checker = _Types(names, diags, properties)
         items: list[tuple[Span, n._Expr, str]] = [(let.span, let.value, "") for let in
                                                     criterion.lets]
         lets = {let.span: let.name for let in criterion.lets}
@@ -249,7 +261,7 @@ def typecheck(symbols: Symbols, schemas: dict[str, EvidenceSchema], diags: Diagn
             else:
                 checker.condition(ty, expr, what)
     for owner in (*symbols.statements.values(), *symbols.key_questions.values()):
-        checker = _Types({**names, CHILDREN: CHILDREN_TY}, diags)
+        checker = _Types({**names, CHILDREN: CHILDREN_TY}, diags, properties)
         for cap in owner.caps:
             checker.condition(checker.expr(cap.when), cap.when, f"`cap {cap.level} when`")
     _levels(symbols, diags)
@@ -259,9 +271,13 @@ def typecheck(symbols: Symbols, schemas: dict[str, EvidenceSchema], diags: Diagn
 class _Types:
     """Computes the type of each expression, reporting E040 and E041 where sure."""
 
-    def __init__(self, names: dict[str, Ty], diags: Diagnostics):
+    def __init__(self, names: dict[str, Ty], diags: Diagnostics,
+                 properties: dict[tuple[int, int, str], tuple[bool, Ty, list[str]]]):
         self.env = dict(names)
         self.diags = diags
+        # property_schema answers, shared by one typecheck run: every schema they
+        # are keyed on (by id) stays alive until the run ends.
+        self.properties = properties
 
     def condition(self, ty: Ty, expr: n._Expr, what: str) -> None:
         kinds = _known(ty)
@@ -271,14 +287,14 @@ class _Types:
                              "compare it with something, e.g. `>= 50` or `is not missing`")
 
     def expr(self, expr: n._Expr) -> Ty:
-        method = getattr(self, "_" + type(expr).__name__, None)
+        method = _DISPATCH.get(type(expr))
         if method is None:
             return ANY
-        return method(expr)
+        return method(self, expr)
 
     # ---- leaves
     def _Literal(self, e: n.Literal) -> Ty:
-        return _ty(_value_kind(e.value))
+        return _LITERAL[_value_kind(e.value)]
 
     def _DateLiteral(self, e: n.DateLiteral) -> Ty:
         return DATE
@@ -320,7 +336,11 @@ class _Types:
             return ANY
         if not isinstance(obj.schema, dict):
             return ANY
-        defined, ty, known = property_schema(obj.schema, obj.root, name)
+        key = (id(obj.schema), id(obj.root), name)
+        found = self.properties.get(key)
+        if found is None:
+            found = self.properties[key] = property_schema(obj.schema, obj.root, name)
+        defined, ty, known = found
         if not defined:
             self.diags.error("E040", f"the evidence schema defines no {what} `{name}` here",
                              e.span, did_you_mean(name, known) or (
@@ -461,6 +481,12 @@ class _Types:
             self.diags.error("E041", f"`{func}` needs a list, not {describe(ty)}", expr.span)
             return ANY
         return item_type(ty)
+
+
+# Node class -> the _Types method for it (``_Field`` for ``n.Field``), found once.
+_DISPATCH = {cls: getattr(_Types, "_" + cls.__name__) for cls in vars(n).values()
+             if isinstance(cls, type) and issubclass(cls, n._Expr)
+             and hasattr(_Types, "_" + cls.__name__)}
 
 
 def _classes(kinds: frozenset[str]) -> frozenset[str]:
