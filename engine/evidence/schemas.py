@@ -123,9 +123,21 @@ def schema_problem(schema: Any) -> str | None:
         except SchemaError as err:
             return err.message
         return None
+    fast = _meta_fast_check()
+    if fast is not None and fast(schema):
+        return None         # valid: jsonschema is asked only for the message
     for error in validator.iter_errors(schema):
         return error.message
     return None
+
+
+@functools.lru_cache(maxsize=1)
+def _meta_fast_check():
+    """The inlined meta-schema as a ``schema -> bool`` closure (``validate.compile_check``)."""
+    from engine.evidence.validate import compile_check
+
+    validator = _meta_validator()
+    return compile_check(validator.schema) if validator is not None else None
 
 
 @functools.lru_cache(maxsize=1)

@@ -279,6 +279,13 @@ def _is_date(v: Any) -> bool:
     return True
 
 
+def _format_checker():
+    """The format checker every validator here uses (the one jsonschema would)."""
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator.FORMAT_CHECKER
+
+
 def compile_check(root: dict[str, Any]):
     """A function ``document -> bool`` equivalent to validating against ``root``, or None.
 
@@ -373,9 +380,15 @@ def compile_check(root: dict[str, Any]):
             rx = re.compile(arg)
             return lambda v: not isinstance(v, str) or rx.search(v) is not None
         if key == "format":
-            if arg != "date":
-                raise _Unsupported
-            return _is_date
+            if arg == "date":
+                return _is_date
+            checker = _format_checker()
+            if arg not in checker.checkers:
+                return None         # a format jsonschema does not check: an annotation
+            return lambda v: checker.conforms(v, arg)
+        if key == "propertyNames":
+            check = compile_node(arg)
+            return lambda v: not isinstance(v, dict) or all(check(k) for k in v)
         if key in ("enum", "const", "uniqueItems"):
             if _json_equal is None:
                 raise _Unsupported

@@ -378,14 +378,18 @@ def test_convert_dates_copies_and_leaves_other_strings():
 @pytest.mark.parametrize("schema,document,fast,expected", [
     ({"type": "object", "dependentRequired": {"a": ["b"]}}, {"a": 1}, False,
      [("", "fields needed with this one are missing: 'b' is a dependency of 'a'")]),
-    ({"type": "string", "format": "email"}, "not an email", False,
+    # Formats are checked by jsonschema's own format checker on either path.
+    ({"type": "string", "format": "email"}, "not an email", True,
      [("", "expected an email address, got text `not an email`")]),
+    ({"type": "string", "format": "email"}, "a@b.example", True, []),
+    ({"type": "string", "format": "no-such-format"}, "anything", True, []),
     ({"type": "number", "multipleOf": 0.5}, 0.7, False,
      [("", "expected a multiple of 0.5, got `0.7`")]),
     ({"type": "object", "properties": {"a": {"$ref": "#/$defs/a"}}, "$defs": {"a": {
         "type": "integer", "minimum": 1}}}, {"a": 0}, True,
      [("/a", "expected a number at least 1, got `0`")]),
-], ids=["dependentRequired", "other format", "multipleOf", "local ref"])
+], ids=["dependentRequired", "other format", "other format, valid", "unknown format",
+        "multipleOf", "local ref"])
 def test_fast_path_only_for_known_keywords(schema, document, fast, expected):
     evidence = EvidenceSchema("x", "X", False, Path("x.schema.json"), schema)
     assert (evidence.fast_check is not None) == fast

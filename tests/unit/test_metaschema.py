@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
-from engine.evidence.schemas import _meta_validator, schema_problem
+from engine.evidence.schemas import _meta_fast_check, _meta_validator, schema_problem
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = sorted(ROOT.glob("evidence_schemas/*.json")) + sorted(ROOT.glob("reports/*.json")) \
@@ -40,6 +40,8 @@ def test_the_inlined_meta_schema_is_built():
     # Otherwise schema_problem quietly asks check_schema, and every comparison
     # below would compare check_schema with itself.
     assert _meta_validator() is not None
+    # and compiled to closures: a valid schema never reaches jsonschema
+    assert _meta_fast_check() is not None
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.relative_to(ROOT).as_posix())
@@ -76,6 +78,9 @@ BAD = [
     {"unevaluatedProperties": "no"},
     {"properties": {"a": {"properties": {"b": {"items": {"maximum": "high"}}}}}},
     {"not": {"multipleOf": 0}},
+    {"patternProperties": {"(": {}}},
+    {"propertyNames": {"pattern": "[a-"}},
+    {"$defs": {"a": {"patternProperties": {"ok": {}, "[": {}}}}},
     3,
     "string",
     None,
@@ -91,7 +96,8 @@ def test_bad_schemas_get_the_same_first_message(schema):
 
 KEYWORDS = ["type", "properties", "items", "required", "minimum", "maxLength", "enum", "$ref",
             "$defs", "anyOf", "allOf", "not", "format", "pattern", "additionalProperties",
-            "x-sensitive", "const", "prefixItems", "$id", "dependencies", "uniqueItems"]
+            "x-sensitive", "const", "prefixItems", "$id", "dependencies", "uniqueItems",
+            "patternProperties", "propertyNames", "[", "(a)"]
 VALUES = st.recursive(
     st.none() | st.booleans() | st.integers(-3, 3) | st.floats(allow_nan=False)
     | st.sampled_from(["string", "object", "integer", "date", "(", "#/$defs/a", "a"]),
