@@ -212,6 +212,8 @@ def unquote(token: str) -> str:
     if token.startswith('"""'):
         return _dedent(token[3:-3])
     body, out, i = token[1:-1], [], 0
+    if "\\" not in body:
+        return body
     while i < len(body):
         c = body[i]
         if c == "\\" and i + 1 < len(body):
