@@ -287,18 +287,8 @@ class FastParser:
                     children = [part[i][0] if term is None
                                 else token(term, part[i][1], part[i][2])
                                 for i, term in plan.picks]
-                    target = calls.get(plan.name)
-                    if target is None:
-                        target = calls[plan.name] = _resolve(builder, plan.name)
-                    if target[1]:
-                        line = bisect_right(line_starts, node_start)
-                        end_line = bisect_right(line_starts, node_end)
-                        value = target[0](
-                            Meta(line, node_start - line_starts[line - 1] + 1, end_line,
-                                 node_end - line_starts[end_line - 1] + 1), children)
-                    else:
-                        value = target[0](children)
-                    new = (value, node_start, node_end, node_start, node_end, True)
+                    new = (build(plan, children, node_start, node_end),
+                           node_start, node_end, node_start, node_end, True)
                 else:
                     new = reduce(plan, part)
                 if size:
