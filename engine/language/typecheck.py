@@ -13,6 +13,7 @@ frozenset({'number'})
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,18 +67,12 @@ def describe(ty: Ty) -> str:
 
 def _known(ty: Ty) -> frozenset[str] | None:
     """The kinds of ``ty`` apart from null, or None if nothing useful is known."""
-    kinds = ty.kinds
-    if kinds is None:
-        return None
-    known = _NOT_NULL.get(kinds, _UNSEEN)
-    if known is _UNSEEN:
-        known = _NOT_NULL[kinds] = (kinds - {"null"}) or None
-    return known
+    return None if ty.kinds is None else _without_null(ty.kinds)
 
 
-# Memo of _known: a pure function of a few dozen distinct kind sets.
-_NOT_NULL: dict[frozenset[str], frozenset[str] | None] = {}
-_UNSEEN = object()
+@functools.lru_cache(maxsize=None)      # pure, over at most 2^8 kind sets
+def _without_null(kinds: frozenset[str]) -> frozenset[str] | None:
+    return (kinds - {"null"}) or None
 
 
 # ---------------------------------------------------------------- JSON Schema
