@@ -1,0 +1,95 @@
+"""The words people read: levels, ranges, numbers and coverage, written one way everywhere.
+
+Every output (the CLI, ``explain``, the reports, batch's summary and index, the criteria-test
+runner) writes a judgement through these functions, so "2 to 3" is never "2-3" in one place
+and "2–3" in another. Pure functions of plain data; no imports from the rest of the engine.
+
+>>> level_range(2, 3)
+'2 to 3'
+>>> level_range(2, 2)
+'2'
+>>> number(33.333333333333336)
+'33.3'
+>>> number(58.0)
+'58'
+>>> percent(87.96)
+'88%'
+>>> percent(87.96, decimals=1)
+'88%'
+>>> percent(87.25, decimals=1)
+'87.3%'
+>>> coverage(1, 8, "statement")
+'judged on 1 of 8 statements'
+>>> coverage(8, 8, "statement")
+''
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+NO_LEVEL = "–"
+
+
+def number(value: Any, decimals: int = 1) -> str:
+    """A number as a person writes it: whole numbers without a point, others to at most
+    ``decimals`` places (halves up), never a raw float such as ``33.333333333333336``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        return str(value)
+    if isinstance(value, int):
+        return str(value)
+    if value != value or value in (float("inf"), float("-inf")):
+        return str(value)
+    quantum = Decimal(1).scaleb(-decimals) if decimals > 0 else Decimal(1)
+    rounded = Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP)
+    text = format(rounded, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def percent(value: Any, decimals: int = 0) -> str:
+    """A percentage: whole percents by default (``decimals=1`` keeps one place when it is
+    not zero)."""
+    return f"{number(value, decimals)}%"
+
+
+def level_range(low: int | None, high: int | None) -> str:
+    """A level or range as digits: "2", "2 to 3", or a dash when there is none. Written with
+    "to", never a hyphen, so a spreadsheet keeps it as text rather than a date."""
+    if low is None:
+        return NO_LEVEL
+    if high is None or high == low:
+        return str(low)
+    return f"{low} to {high}"
+
+
+def judgement(label: str | None, max_label: str | None, low: int | None, high: int | None,
+              status: str | None = None) -> str:
+    """A judgement in words: "Established", "Developing, could be Established",
+    "Not assessed: evidence needed", "Not applicable"."""
+    if status == "not_applicable":
+        return "Not applicable"
+    if low is None:
+        return "Not assessed: evidence needed"
+    label = label or f"Level {low}"
+    if high not in (None, low):
+        return f"{label}, could be {max_label or f'level {high}'}"
+    return label
+
+
+def plural(count: int, noun: str) -> str:
+    """``plural(1, "statement")`` -> "1 statement"; ``plural(3, "criterion")`` -> "3 criteria"."""
+    if count == 1:
+        return f"1 {noun}"
+    irregular = {"criterion": "criteria", "key question": "key questions"}
+    return f"{count} {irregular.get(noun, noun + 's')}"
+
+
+def coverage(assessed: int, of: int, noun: str) -> str:
+    """ "judged on 1 of 8 statements" when part of a node's children have no level of their
+    own; empty when every child was judged (nothing to say)."""
+    if assessed >= of:
+        return ""
+    return f"judged on {assessed} of {plural(of, noun)}"
