@@ -30,7 +30,7 @@ def resolve_criteria(value: str | None) -> Path:
     if shipped is not None:
         return shipped
     raise UsageError(f"{value}: no such criteria directory or shipped criteria set "
-                     f"(shipped: cqc_well_led, nhs_well_led_2017)")
+                     f"(shipped: cqc_well_led, cqc_well_led_2023, nhs_well_led_2017)")
 
 
 def _bundle_dir(value: str) -> Path:
