@@ -92,8 +92,8 @@ EXPECTED = {
     ("cqc_well_led", "lowbridge"): {"shared_direction": 1,
                                     "mental_health_act_duties": "not_applicable",
                                     "well_led": (1, 2)},
-    ("cqc_well_led", "eastmarch"): {"workforce_edi": "not_assessed", "well_led": (2, 4)},
-    ("cqc_well_led_2023", "lowbridge"): {"governance_management": 1, "well_led": 1},
+    ("cqc_well_led", "eastmarch"): {"workforce_edi": "not_assessed", "well_led": (1, 4)},
+    ("cqc_well_led_2023", "lowbridge"): {"governance_management": 1, "well_led": (1, 2)},
     ("nhs_well_led_2017", "northfield"): {"w3_culture": 3, "well_led_2017": 4},
 }
 
