@@ -610,9 +610,12 @@ def _gap_words(criteria: CriteriaSet, reads: list) -> str:
             title = criteria.evidence_titles.get(r.type, r.type)
             places[f"{title} ({r.type})"] = None
         else:
-            field = " ".join(p.replace("~1", "/").replace("~0", "~")
+            # the evidence's title, not its file: the same words for a .yaml, a .json
+            # or a workbook sheet
+            title = criteria.evidence_titles.get(r.type, r.type)
+            field = " ".join(p.replace("~1", "/").replace("~0", "~").replace("_", " ")
                              for p in r.pointer.split("/") if p)
-            places[f"{r.file}, {field}" if field else r.file] = None
+            places[f"{title}: {field}" if field else title] = None
     return words.not_yet_provided(list(places)) if places else "not yet known"
 
 

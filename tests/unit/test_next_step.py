@@ -34,7 +34,7 @@ CASES = [
     ("a field not provided",
      "level 2 when s.flag\nlevel 3 when s.score >= 50",
      {"flag": True},
-     3, [("s.score >= 50", "unknown", "not yet provided: s.json, score")]),
+     3, [("s.score >= 50", "unknown", "not yet provided: Survey: score")]),
     ("a percentage from its path, threshold written on the left",
      'level 2 when 60 <= s.questions["speak_up"].pct',
      {"questions": {"speak_up": {"pct": 55.25}}},
@@ -53,7 +53,7 @@ CASES = [
     ("an unknown let: the gaps of what it read",
      "let items = count(s.items)\nlevel 2 when items >= 2",
      {"flag": True},
-     2, [("items >= 2", "unknown", "not yet provided: s.json, items")]),
+     2, [("items >= 2", "unknown", "not yet provided: Survey: items")]),
 ]
 
 
