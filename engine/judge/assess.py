@@ -543,6 +543,8 @@ def _part_words(criteria: CriteriaSet, part, item: dict, include: bool) -> str:
         subject = part.subject or part.text
         if item["outcome"] is UNKNOWN:
             return f"{subject}: could not be decided from the evidence given"
+        if part.subject:                       # a yes/no field: `ftsu.guardian_in_post`
+            return f"{part.subject} is no; this level needs yes"
         return f"not yet: {part.text}"
     value, threshold = ((item["right"], item["left"]) if part.threshold_left
                         else (item["left"], item["right"]))

@@ -127,8 +127,8 @@ def test_the_next_step_names_what_is_missing_not_a_generic_refresh(tmp_path):
     step = json.loads((tmp_path / "result.json").read_text())["results"][
         "leadership_development"]["next_step"]
     assert step["level"] == 4
-    assert [u["words"] for u in step["unmet"]] == [
-        "appraisal rate is 88%; this level needs at least 90%"]
+    assert "appraisal rate is 88%; this level needs at least 90%" in [
+        u["words"] for u in step["unmet"]]
 
 
 def test_lenient_says_on_stderr_and_in_the_result_what_it_set_aside(tmp_path):
