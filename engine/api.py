@@ -47,18 +47,14 @@ def assess_bundle(criteria, bundle: str | Path, options: AssessOptions = AssessO
 
 def write_outputs(result: dict[str, Any], out: Path, formats: tuple[str, ...],
                   options: AssessOptions = AssessOptions()) -> list[Path]:
-    """Write ``result.json``, ``report.html`` and ``report.md`` (as asked) atomically."""
+    """Write ``result.json``, ``report.html`` and ``report.md`` (as asked) into ``out`` as
+    one set: the previous set there is replaced in one step, or kept whole on a failure."""
     from engine.output.report import render
     from engine.output.results import dump_result
-    from engine.output.write import atomic_write
+    from engine.output.write import write_set
 
     names = {"json": "result.json", "html": "report.html", "md": "report.md"}
     texts = {}
     for fmt in formats:
-        texts[fmt] = dump_result(result) if fmt == "json" else render(result, fmt, options)
-    written = []
-    for fmt, text in texts.items():
-        path = out / names[fmt]
-        atomic_write(path, text)
-        written.append(path)
-    return written
+        texts[names[fmt]] = dump_result(result) if fmt == "json" else render(result, fmt, options)
+    return write_set(Path(out), texts)
