@@ -261,7 +261,8 @@ def _summary_row(name: str, result: dict[str, Any], was: dict[str, Any] | None,
                       for k in ("id", "title", "version", "root", "criteria_sha256")},
         "levels": _levels(result),
         "coverage": ([coverage["assessed"], coverage["of"], noun] if coverage else None),
-        "concerns": [c.get("text", "") for c in root.get("concerns", [])],
+        "concerns": ([c.get("text", "") for c in root["concerns"]]
+                     if "concerns" in root else None),           # None: not recorded
         "was": was,
         "since": since,
     }
@@ -712,13 +713,13 @@ def summary_csv(rows: list[dict[str, Any]], since: bool) -> str:
     writer.writerow(header)
     for row in rows:
         provider = row.get("provider") or {}
-        concerns = row.get("concerns") or []
+        concerns = row.get("concerns")
         line = [csv_cell(row["bundle"]), row["status"], csv_cell(row.get("reason", "")),
                 csv_cell(provider.get("id")), csv_cell(provider.get("name")),
                 csv_cell(provider.get("type")), csv_cell(row.get("date")),
                 csv_cell(row.get("kind")), coverage_text(row),
-                str(len(concerns)) if row["status"] == "assessed" else "",
-                csv_cell("; ".join(concerns))]
+                str(len(concerns)) if concerns is not None else "",
+                csv_cell("; ".join(concerns or []))]
         labels = _labels(row)
         for column in columns:
             if row["status"] != "assessed":
@@ -757,6 +758,7 @@ def index_view(rows: list[dict[str, Any]], formats: tuple[str, ...],
                                             if row.get("coverage") and row["coverage"][1]
                                             else -1),
                           "concerns": [printable(c) for c in row.get("concerns") or []],
+                          "concerns_known": row.get("concerns") is not None,
                           "report": href(row["bundle"], "report.html")
                           if "html" in formats else None})
     return {"rows": view_rows, "columns": columns, "since": since, "scale": scale,

@@ -263,3 +263,21 @@ def test_index_is_self_contained_with_text_in_every_cell(root, criteria, tmp_pat
     assert "Strongbrook Community NHS Trust" in text and "Exemplary" in text
     assert "early/report.html#node-shared_direction" in text
     assert "region/broken" in text                   # failures are listed
+
+
+def test_index_shows_coverage_and_marks_bundles_with_concerns(tmp_path):
+    """Issue 14: coverage and a concerns marker (with the texts) per provider; a result made
+    before concerns were recorded says so rather than "none"."""
+    rows = [_row("a", "RX1", {"well_led": [2, 2, "rated"]},
+                 concerns=["Board papers late", "No FTSU guardian"]),
+            _row("b", "RX2", {"well_led": [3, 3, "rated"]}),
+            _row("c", "RX3", {"well_led": [3, 3, "rated"]}, concerns=None)]
+    batch.write_summary(rows, tmp_path, ("json", "html"), AssessOptions())
+    text = (tmp_path / "index.html").read_text()
+    cells = _Cells(text).cells
+    assert "⚠ 2 concernsBoard papers lateNo FTSU guardian" in cells
+    assert "<li>Board papers late</li><li>No FTSU guardian</li>" in text
+    assert cells.count("2 of 3 statements") == 3
+    assert "none" in cells and "not recorded" in cells
+    table = list(csv.DictReader(io.StringIO((tmp_path / "summary.csv").read_text())))
+    assert [r["concerns"] for r in table] == ["2", "0", ""]
