@@ -39,7 +39,7 @@ from engine.words import judgement, level_range, plural, printable
 SUMMARY_KINDS = ("statement", "key_question")
 DEFAULT_TIMEOUT = 600.0          # seconds per bundle: ample for any real bundle
 # Names batch writes at the top of OUT: a bundle folder with one of these names would clash.
-_RESERVED = ("summary.csv", "index.html")
+_RESERVED = ("summary.csv", "summary.xlsx", "index.html")
 # An earlier result.json larger than this is not read for --since (ours are a few MB).
 _MAX_EARLIER_BYTES = 512 * 1024 * 1024
 
@@ -104,6 +104,8 @@ def survey(root: Path, out: Path | None = None
                                     "put the bundle itself under the folder"))
                 continue
             if not entry.is_dir():
+                if _is_workbook_bundle(entry.name):
+                    bundles.append((child.rpartition(".")[0], Path(entry.path)))
                 continue
             path = Path(entry.path)
             if out_real is not None and (path.resolve() == out_real):
@@ -119,6 +121,14 @@ def survey(root: Path, out: Path | None = None
         if rel not in holders and (not parent or parent in holders):
             skipped.append((rel, "not a bundle: no bundle.yaml in it or in any folder below"))
     return sorted(bundles), sorted(skipped)
+
+
+def _is_workbook_bundle(name: str) -> bool:
+    """An evidence workbook (``north.xlsx``) outside any bundle folder is a bundle of its own;
+    Excel's lock files (``~$north.xlsx``) and hidden files are not."""
+    from engine.evidence.workbook import is_workbook
+
+    return is_workbook(Path(name)) and not name.startswith(("~$", "."))
 
 
 def _nested_bundles(bundle: Path) -> list[str]:
@@ -152,7 +162,10 @@ def _name_clashes(bundles: list[tuple[str, Path]]) -> dict[str, str]:
             clashes[name] = (f"its folder is named like batch's own {top.lower()}; rename the "
                              "folder")
         key = name.casefold()
-        if key in seen:
+        if key in seen and seen[key] == name:
+            clashes[name] = ("a folder and a workbook of this name would share an output "
+                             "folder; rename one")
+        elif key in seen:
             clashes[name] = (f"its name differs from {seen[key]} only in upper or lower case, "
                              "so on many systems the two would share an output folder; "
                              "rename one")
@@ -324,7 +337,7 @@ def run_batch(root: Path, criteria_path: Path, out: Path, *, jobs: int,
         for name, reason in clashes.items():
             rows.append(_failed_row(name, reason))
             report.advance(name, "failed")
-        todo = [(n, f) for n, f in bundles if n not in clashes]
+        todo = _without_clashes(bundles, clashes)
         for name, (status, payload) in _outcomes(todo, criteria_path, out, jobs, formats,
                                                  options, since, timeout):
             if status == "ok":
@@ -343,6 +356,19 @@ def run_batch(root: Path, criteria_path: Path, out: Path, *, jobs: int,
     failed = [(r["bundle"], r["reason"]) for r in rows if r["status"] == "failed"]
     return BatchSummary(done=sum(r["status"] == "assessed" for r in rows), failed=failed,
                         out=out, skipped=skipped, warnings=warnings)
+
+
+def _without_clashes(bundles: list[tuple[str, Path]], clashes: dict[str, str]
+                     ) -> list[tuple[str, Path]]:
+    """The bundles to assess: all but those that clash; of two with the very same name (a
+    folder and a workbook), the first is still assessed."""
+    todo, seen = [], set()
+    for name, folder in bundles:
+        if name in clashes and (name in seen or clashes[name].startswith("its ")):
+            continue
+        seen.add(name)
+        todo.append((name, folder))
+    return todo
 
 
 def _failed_row(name: str, reason: str) -> dict[str, Any]:
@@ -792,7 +818,7 @@ def index_script() -> str:
 
 def write_summary(rows: list[dict[str, Any]], out: Path, formats: tuple[str, ...],
                   options: Any, warnings: list[str] = ()) -> None:
-    """Write out/summary.csv and out/index.html, each atomically."""
+    """Write out/summary.csv, out/summary.xlsx and out/index.html, each atomically."""
     from markupsafe import Markup
 
     from engine.output.report import stream_template
@@ -802,6 +828,9 @@ def write_summary(rows: list[dict[str, Any]], out: Path, formats: tuple[str, ...
     since = any(row.get("since") for row in rows)
     script = index_script()
     atomic_write(out / "summary.csv", summary_csv(rows, since))
+    from engine.output.xlsx import write_summary_xlsx   # the spreadsheet beside the CSV
+
+    write_summary_xlsx([row for row in rows if row["status"] == "assessed"], out)
     atomic_write(out / "index.html", stream_template(
         "batch_index.html.j2", "html", batch=index_view(rows, formats, warnings),
         options=options, script=Markup(script), csp=content_security_policy([script])))

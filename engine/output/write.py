@@ -38,7 +38,7 @@ from engine.words import printable
 # The names wellled writes into an output folder. An output folder holding anything else is
 # not replaced (the other files would be lost); add a name here when a new output is added.
 OUTPUT_NAMES = frozenset({"result.json", "report.html", "report.md", "report.pdf",
-                          "failed.txt"})
+                          "report.xlsx", "failed.txt"})
 # Hidden siblings of an output folder while its new set is written (and the old set after the
 # swap, until it is removed): ``.<name>.wellled-<pid>-<random>.new`` or ``.old``.
 _STAGING = re.compile(r"\.(?P<name>.+)\.wellled-(?P<pid>\d+)-[0-9a-f]+\.(?:new|old)")
@@ -63,8 +63,8 @@ def _reason(err: OSError) -> str:
     return (err.strerror or str(err)).lower()
 
 
-def atomic_write(path: Path, text: str | Iterable[str]) -> None:
-    """Write ``text`` (or its pieces, in order) to ``path`` so that a reader sees the old
+def atomic_write(path: Path, text: str | bytes | Iterable[str]) -> None:
+    """Write ``text`` (bytes, text or its pieces, in order) to ``path`` so that a reader sees the old
     file or the new, never half. Pieces are written as they come: a large page rendered
     piece by piece is never held in memory whole.
 
@@ -90,11 +90,15 @@ def atomic_write(path: Path, text: str | Iterable[str]) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         os.fchmod(fd, (info.st_mode & 0o7777) if info else 0o666 & ~umask())
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            if isinstance(text, str):
-                handle.write(text)
-            else:
-                handle.writelines(text)
+        if isinstance(text, bytes):
+            with os.fdopen(fd, "wb") as raw:
+                raw.write(text)
+        else:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+                if isinstance(text, str):
+                    handle.write(text)
+                else:
+                    handle.writelines(text)
         os.replace(tmp, path)
     except OSError as err:
         if tmp is not None:
@@ -143,8 +147,8 @@ def check_output_folder(folder: Path) -> Path:
     return folder
 
 
-def write_set(folder: Path, files: Mapping[str, str | Iterable[str]]) -> list[Path]:
-    """Write ``files`` (name -> text or pieces) as the whole content of ``folder``, replacing
+def write_set(folder: Path, files: Mapping[str, str | bytes | Iterable[str]]) -> list[Path]:
+    """Write ``files`` (name -> bytes, text or pieces) as the whole content of ``folder``, replacing
     the previous set in one step. Returns the paths written, in the order given."""
     folder = check_output_folder(folder)
     parent, shown = folder.parent, printable(str(folder))
@@ -185,8 +189,12 @@ def write_set(folder: Path, files: Mapping[str, str | Iterable[str]]) -> list[Pa
     return [folder / name for name in files]
 
 
-def _write_new(path: Path, text: str | Iterable[str]) -> None:
-    with open(path, "x", encoding="utf-8", newline="\n") as handle:   # mode 0666 & ~umask
+def _write_new(path: Path, text: str | bytes | Iterable[str]) -> None:
+    if isinstance(text, bytes):
+        with open(path, "xb") as raw:                                  # mode 0666 & ~umask
+            raw.write(text)
+        return
+    with open(path, "x", encoding="utf-8", newline="\n") as handle:
         if isinstance(text, str):
             handle.write(text)
         else:
