@@ -252,3 +252,14 @@ def test_since_with_a_fifo_or_a_deep_result_fails_only_that_comparison(root, cri
     assert "not a regular file" in table["early"]["well_led_since"]
     assert "nested too deeply" in table["strong"]["well_led_since"]
     assert table["strong-2"]["well_led_change"] == "same"
+
+
+def test_a_folder_and_a_workbook_of_one_name_never_share_an_output_folder(root, criteria,
+                                                                          tmp_path):
+    (root / "early.xlsx").write_bytes(b"not read: it clashes")
+    (root / "~$strong.xlsx").write_bytes(b"an Excel lock file")
+    summary, _ = _run(root, criteria, tmp_path / "out")
+    assert summary.failed == [("early", "a folder and a workbook of this name would share an "
+                               "output folder; rename one")]
+    assert summary.done == 6
+    assert (tmp_path / "out" / "early" / "result.json").is_file()
