@@ -37,7 +37,10 @@ def atomic_write_bytes(path: Path, raw: bytes) -> None:
 
 
 def _text(cell, value: Any):
-    """Set a cell; text stays text (a leading ``=`` is never a formula)."""
+    """Set a cell; text stays text (a leading ``=`` is never a formula); control characters
+    (which a worksheet cannot hold) are written as visible escapes."""
+    if isinstance(value, str):
+        value = words.printable(value, keep_lines=True)
     cell.value = value
     if isinstance(value, str):
         cell.data_type = "s"

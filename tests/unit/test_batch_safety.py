@@ -263,3 +263,16 @@ def test_a_folder_and_a_workbook_of_one_name_never_share_an_output_folder(root, 
                                "output folder; rename one")]
     assert summary.done == 6
     assert (tmp_path / "out" / "early" / "result.json").is_file()
+
+
+def test_control_characters_in_a_provider_name_do_not_stop_the_summaries(root, criteria,
+                                                                         tmp_path):
+    manifest = root / "strong" / "bundle.yaml"
+    manifest.write_text(manifest.read_text().replace(
+        "name: Strongbrook Community NHS Trust", 'name: "Strong\\e[31m\\x07brook"'))
+    summary, _ = _run(root, criteria, tmp_path / "out")
+    assert summary.failed == []
+    table = _table(tmp_path / "out")
+    assert table["strong"]["provider_name"] == "Strong\\x1b[31m\\x07brook"
+    assert (tmp_path / "out" / "summary.xlsx").is_file()
+    assert "\x1b" not in (tmp_path / "out" / "index.html").read_text()
