@@ -24,6 +24,12 @@ and "2–3" in another. Pure functions of plain data; no imports from the rest o
 ''
 >>> print(printable("north\\nfield\\x1b[31m"))
 north\\nfield\\x1b[31m
+>>> needs(">=", "90%")
+'at least 90%'
+>>> needs(">=", "2024-06-30", dates=True)
+'a date on or after 2024-06-30'
+>>> not_yet_provided(["staff_survey.yaml, question q3f"])
+'not yet provided: staff_survey.yaml, question q3f'
 """
 
 from __future__ import annotations
@@ -118,6 +124,28 @@ def printable(text: str, keep_lines: bool = False) -> str:
     """A name from a bundle (a file, a provider) as it may be shown: control characters,
     terminal escape sequences and text-reordering marks written as visible escapes
     (``\\n``, ``\\x1b``, ``\\u202e``), so a name cannot forge a line of a message or
-    recolour a terminal. ``keep_lines`` keeps line breaks (``\\n``, ``\\r``) and tabs (for longer text shown
-    in a page, where a line break forges nothing)."""
+    recolour a terminal. ``keep_lines`` keeps line breaks (``\\n``, ``\\r``) and tabs (for
+    longer text shown in a page, where a line break forges nothing)."""
     return (_CONTROL_IN_TEXT if keep_lines else _CONTROL).sub(_escape, text)
+
+
+_NEEDS = {">=": "at least", ">": "more than", "<=": "at most", "<": "less than",
+          "==": "exactly", "!=": "anything but", "in": "one of", "not in": "none of"}
+_FLIPPED = {">=": "<=", ">": "<", "<=": ">=", "<": ">", "==": "==", "!=": "!="}
+
+
+_DATES = {">=": "a date on or after", ">": "a date after", "<=": "a date on or before",
+          "<": "a date before"}
+
+
+def needs(op: str, threshold: str, flipped: bool = False, dates: bool = False) -> str:
+    """What a comparison asks for, in words: ``needs(">=", "90%")`` -> "at least 90%".
+    ``flipped``: the threshold was written on the left (``90 <= x``); ``dates``: it is a date."""
+    if flipped:
+        op = _FLIPPED.get(op, op)
+    return f"{(_DATES if dates else _NEEDS).get(op, _NEEDS.get(op, op))} {threshold}"
+
+
+def not_yet_provided(places: list[str]) -> str:
+    """Evidence a condition needs that the bundle does not hold, in one phrase."""
+    return "not yet provided: " + "; ".join(places)
