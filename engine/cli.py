@@ -222,7 +222,7 @@ def graph(criteria: str | None, fmt: str) -> None:
               help="Change nothing; exit 1 if any file is not in canonical layout.")
 def fmt(criteria: str | None, check_only: bool) -> None:
     """Rewrite .crit files in the canonical layout (comments kept)."""
-    from engine.language.fmt import format_set
+    from engine.app.fmt import format_set
 
     def action() -> int:
         changed = format_set(resolve_criteria(criteria), write=not check_only)
@@ -241,12 +241,12 @@ def fmt(criteria: str | None, check_only: bool) -> None:
 def test_cmd(criteria: str | None, junit: str | None, coverage: bool) -> None:
     """Run the criteria set's own `test` blocks."""
     from engine.api import load_criteria
-    from engine.judge.criteria_tests import format_report, run_tests, write_junit
+    from engine.app.criteria_tests import run_criteria_tests, write_junit
 
     def action() -> int:
         compiled = load_criteria(resolve_criteria(criteria))
-        report = run_tests(compiled)
-        click.echo(format_report(report, coverage=coverage))
+        report, text = run_criteria_tests(compiled, coverage=coverage)
+        click.echo(text)
         if junit:
             write_junit(report, Path(junit))
         return 0 if report.ok else 1

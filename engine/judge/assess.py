@@ -684,6 +684,16 @@ def _reads(reads: list, include: bool) -> list[dict]:
     return list(seen.values())
 
 
+def trace_event(event: dict, criteria: CriteriaSet, include: bool) -> dict:
+    """One trace event as result.json shows it (the criteria-test runner reads it too)."""
+    return _event(event, criteria, include)
+
+
+def trace_reads(reads: list, include: bool) -> list[dict]:
+    """The value reads of one trace event as result.json shows them, each once."""
+    return _reads(reads, include)
+
+
 def _sensitive(r: Ev | Gap) -> bool:
     check = getattr(r.schema, "is_sensitive", None)
     return bool(check(r.pointer)) if check is not None and r.pointer else False

@@ -17,7 +17,14 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from engine.errors import BundleError, WellledError
-from engine.judge.assess import Evaluation, documents, facts, manifest_dict
+from engine.judge.assess import (
+    Evaluation,
+    documents,
+    facts,
+    manifest_dict,
+    trace_event,
+    trace_reads,
+)
 from engine.judge.compile import CompiledCriterion, CriteriaSet, SourceNames
 from engine.judge.judge import Judgement
 from engine.language import nodes as n
@@ -114,8 +121,7 @@ def _check_concern(e: n.ConcernExpectation, judgements: dict[str, Judgement],
                      f"  concern of {node_id} ({concern['source']}):"]
             for event in judgement.trace:
                 if event["kind"] == "concern" and event["text"] == e.text:
-                    from engine.judge.assess import _reads
-                    reads = ", ".join(_read_text(r) for r in _reads(event["reads"], True))
+                    reads = ", ".join(_read_text(r) for r in trace_reads(event["reads"], True))
                     lines.append(f"    condition: {event['outcome']}"
                                  + (f"  [{reads}]" if reads else ""))
             return "\n".join(lines)
@@ -202,11 +208,9 @@ def _actual_text(j: Judgement) -> str:
 
 
 def _trace_text(criteria: CriteriaSet, node_id: str, j: Judgement) -> str:
-    from engine.judge.assess import _event
-
     lines = [f"  trace of {node_id}:"]
     for event in j.trace:
-        e = _event(event, criteria, include=True)
+        e = trace_event(event, criteria, include=True)
         kind = e["kind"]
         if kind in ("rung", "cap"):
             reads = ", ".join(_read_text(r) for r in e["reads"])
@@ -281,9 +285,8 @@ def format_coverage(report: TestReport) -> list[str]:
     return lines
 
 
-def write_junit(report: TestReport, path: Path) -> None:
-    from engine.output.write import atomic_write
-
+def junit_xml(report: TestReport) -> str:
+    """The report as JUnit XML text (``engine.app.criteria_tests`` writes it)."""
     suite = ET.Element("testsuite", name="wellled", tests=str(len(report.outcomes)),
                        failures=str(len(report.outcomes) - report.passed))
     for o in report.outcomes:
@@ -291,4 +294,4 @@ def write_junit(report: TestReport, path: Path) -> None:
         if not o.ok:
             failure = ET.SubElement(case, "failure", message="expectation not met")
             failure.text = "\n".join(([o.error] if o.error else []) + o.failures)
-    atomic_write(path, ET.tostring(suite, encoding="unicode") + "\n")
+    return ET.tostring(suite, encoding="unicode") + "\n"

@@ -24,6 +24,7 @@ from pathlib import Path
 from lark import Token, Tree
 
 from engine.errors import CriteriaError
+from engine.language.diagnostics import Diagnostics
 from engine.language.load import crit_files, display_path
 from engine.language.parse import parse_text, parser, scan_comments
 
@@ -70,15 +71,13 @@ def _format_tree(tree: Tree, text: str, path: str) -> str:
     return _merge(lines, comments, text.split("\n"))
 
 
-def format_set(path: Path, write: bool) -> list[str]:
-    """Format every ``.crit`` file of the set at ``path``; the display paths that changed.
+def format_files(path: Path) -> list[tuple[str, Path, str]]:
+    """The ``.crit`` files of the set at ``path`` not in canonical layout: for each, its
+    display path, its path and its formatted text. Writes nothing (``engine.app.fmt``
+    does the writing).
 
-    With ``write`` false nothing is written (``wellled fmt --check``). If any
-    file has a syntax error, nothing is written and ``CriteriaError`` names them all.
+    If any file has a syntax error, ``CriteriaError`` names them all.
     """
-    from engine.language.diagnostics import Diagnostics
-    from engine.output.write import atomic_write
-
     path = Path(path)
     _, pairs = crit_files(path)
     changed: list[tuple[str, Path, str]] = []
@@ -95,10 +94,7 @@ def format_set(path: Path, write: bool) -> list[str]:
             changed.append((name, file_path, formatted))
     if problems.has_errors:
         raise CriteriaError(problems)
-    if write:
-        for _, file_path, formatted in changed:
-            atomic_write(file_path, formatted)
-    return [name for name, _, _ in changed]
+    return changed
 
 
 # ---------------------------------------------------------------- declarations

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from engine import resources
+from engine.app.fmt import format_set
 from engine.errors import CriteriaError
 from engine.language import nodes as n
-from engine.language.fmt import format_set, format_text
+from engine.language.fmt import format_text
 from engine.language.parse import parse_text
 from engine.language.source import Span
 
