@@ -29,7 +29,7 @@ def load_criteria(path: str | Path):
 
     Raises ``CriteriaError`` with every diagnostic when the set has errors.
     """
-    from engine.judge.compile import compile_path
+    from engine.judge.compile import compile_path  # lazy: start-up
 
     return compile_path(Path(path))
 
@@ -37,9 +37,9 @@ def load_criteria(path: str | Path):
 def assess_bundle(criteria, bundle: str | Path, options: AssessOptions = AssessOptions()
                   ) -> dict[str, Any]:
     """Judge one evidence bundle: the ``result.json`` document, as plain data."""
-    from engine.evidence.bundle import load_bundle
-    from engine.evidence.workbook import is_workbook
-    from engine.judge.assess import assess
+    from engine.evidence.bundle import load_bundle  # lazy: start-up
+    from engine.evidence.workbook import is_workbook  # lazy: start-up
+    from engine.judge.assess import assess  # lazy: start-up
 
     if is_workbook(Path(bundle)):
         return assess_workbook(criteria, Path(bundle), options)
@@ -51,8 +51,8 @@ def assess_bundle(criteria, bundle: str | Path, options: AssessOptions = AssessO
 def assess_workbook(criteria, path: Path, options: AssessOptions = AssessOptions()
                     ) -> dict[str, Any]:
     """Judge an evidence workbook (``.xlsx``) read in memory: each read names its cell."""
-    from engine.evidence.workbook import cite_cells, load_workbook_bundle
-    from engine.judge.assess import assess
+    from engine.evidence.workbook import cite_cells, load_workbook_bundle  # lazy: start-up
+    from engine.judge.assess import assess  # lazy: start-up
 
     loaded, book = load_workbook_bundle(path, criteria.schemas, max_file_mb=options.max_file_mb,
                                         lenient=options.lenient)
@@ -64,16 +64,16 @@ def write_outputs(result: dict[str, Any], out: Path, formats: tuple[str, ...],
     """Write ``result.json``, ``report.html``, ``report.md``, ``report.xlsx`` (as asked) into
     ``out`` as one set: the previous set there is replaced in one step, or kept whole on a
     failure."""
-    from engine.output.report import render
-    from engine.output.results import dump_result
-    from engine.output.write import write_set
+    from engine.output.report import render  # lazy: start-up
+    from engine.output.results import dump_result  # lazy: start-up
+    from engine.output.write import write_set  # lazy: start-up
 
     names = {"json": "result.json", "html": "report.html", "md": "report.md",
              "xlsx": "report.xlsx"}
     texts = {}
     for fmt in formats:
         if fmt == "xlsx":
-            from engine.output.xlsx import result_workbook
+            from engine.output.xlsx import result_workbook  # lazy: start-up
 
             texts[names[fmt]] = result_workbook(result)
         else:

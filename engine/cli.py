@@ -19,6 +19,9 @@ from engine.errors import BundleError, CriteriaError, UsageError, WellledError
 from engine.resources import DEFAULT_CRITERIA, shipped_criteria
 from engine.words import printable
 
+# Each command imports what it uses inside its function (lazy: start-up), so `wellled
+# --help` and a quick `wellled check` do not load jsonschema, jinja2 or openpyxl.
+
 
 def resolve_criteria(value: str | None) -> Path:
     """A criteria directory from a path, or the name of a shipped set (default cqc_well_led)."""

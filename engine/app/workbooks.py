@@ -33,7 +33,7 @@ def _criteria_title(criteria) -> str:
 
 def bundle_fill(folder: Path, criteria, max_file_mb: float = 50.0) -> dict[str, Any]:
     """The documents of a valid bundle folder, keyed as a workbook's reader keys them."""
-    from engine.evidence.bundle import load_bundle
+    from engine.evidence.bundle import load_bundle  # lazy: start-up
 
     bundle = load_bundle(folder, criteria.schemas, max_file_mb=max_file_mb)
     fill: dict[str, Any] = {"bundle.yaml": bundle.manifest.model_dump(exclude_none=True)}
@@ -57,8 +57,8 @@ def bundle_fill(folder: Path, criteria, max_file_mb: float = 50.0) -> dict[str, 
 def make_template(out: Path, criteria, from_bundle: Path | None = None,
                   max_file_mb: float = 50.0) -> int:
     """Write the workbook ``out`` (never over an existing file): how many sheets it has."""
-    from engine.evidence.sheets import plan_workbook
-    from engine.evidence.xlsx_template import build_workbook
+    from engine.evidence.sheets import plan_workbook  # lazy: start-up
+    from engine.evidence.xlsx_template import build_workbook  # lazy: start-up
 
     if out.suffix.lower() != ".xlsx":
         raise UsageError(f"{out}: the template must be an Excel workbook ending in .xlsx")
@@ -79,7 +79,7 @@ def make_template(out: Path, criteria, from_bundle: Path | None = None,
 
 def _check_lossless(raw: bytes, fill: dict[str, Any], criteria, folder: Path) -> None:
     """Refuse a filled template that would not read back as the bundle it came from."""
-    from engine.evidence.workbook import read_workbook
+    from engine.evidence.workbook import read_workbook  # lazy: start-up
 
     with tempfile.TemporaryDirectory() as tmp:
         probe = Path(tmp) / "probe.xlsx"
@@ -156,7 +156,7 @@ def import_workbook(book_path: Path, out: Path, criteria, *, lenient: bool = Fal
     Raises ``BundleError`` (every problem, nothing written) unless ``lenient``,
     which leaves invalid documents out and returns their problems.
     """
-    from engine.evidence.workbook import read_workbook, workbook_bundle
+    from engine.evidence.workbook import read_workbook, workbook_bundle  # lazy: start-up
 
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise UsageError(f"{out}: exists and is not an empty folder; choose a new folder "

@@ -224,7 +224,7 @@ def _is_type(node: dict[str, Any], name: str) -> bool:
 
 def _hint(node: dict[str, Any]) -> str:
     """What a value should be, in words: ``a date as YYYY-MM-DD``, ``one of: a, b``..."""
-    from engine.evidence.validate import _FORMAT_WORDS, _TYPE_WORDS
+    from engine.evidence.validate import _FORMAT_WORDS, _TYPE_WORDS  # lazy: start-up
 
     if isinstance(node.get("enum"), list):
         text = "one of: " + ", ".join(str(v) for v in node["enum"])

@@ -35,7 +35,7 @@ class EvidenceSchema:
     @cached_property
     def validator(self):
         """A Draft 2020-12 validator with date format checking, built once and reused."""
-        from jsonschema import Draft202012Validator
+        from jsonschema import Draft202012Validator  # lazy: start-up
 
         return Draft202012Validator(self.schema,
                                     format_checker=Draft202012Validator.FORMAT_CHECKER)
@@ -43,7 +43,7 @@ class EvidenceSchema:
     @cached_property
     def fast_check(self):
         """``document -> bool``: a quick validity test, or None when only jsonschema will do."""
-        from engine.evidence.validate import compile_check
+        from engine.evidence.validate import compile_check  # lazy: circle
 
         return compile_check(self.schema)
 
@@ -115,8 +115,8 @@ def schema_problem(schema: Any) -> str | None:
     """
     validator = _meta_validator()
     if validator is None:   # a jsonschema release reshaped its meta-schema
-        from jsonschema import Draft202012Validator
-        from jsonschema.exceptions import SchemaError
+        from jsonschema import Draft202012Validator  # lazy: start-up
+        from jsonschema.exceptions import SchemaError  # lazy: start-up
 
         try:
             Draft202012Validator.check_schema(schema)
@@ -134,7 +134,7 @@ def schema_problem(schema: Any) -> str | None:
 @functools.lru_cache(maxsize=1)
 def _meta_fast_check():
     """The inlined meta-schema as a ``schema -> bool`` closure (``validate.compile_check``)."""
-    from engine.evidence.validate import compile_check
+    from engine.evidence.validate import compile_check  # lazy: circle
 
     validator = _meta_validator()
     return compile_check(validator.schema) if validator is not None else None
@@ -166,8 +166,8 @@ class _Unexpected(Exception):
 
 
 def _inlined_meta_validator():
-    from jsonschema import Draft202012Validator
-    from jsonschema_specifications import REGISTRY
+    from jsonschema import Draft202012Validator  # lazy: start-up
+    from jsonschema_specifications import REGISTRY  # lazy: start-up
 
     root = Draft202012Validator.META_SCHEMA
     base = root["$id"].rsplit("/", 1)[0] + "/"

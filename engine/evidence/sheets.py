@@ -94,7 +94,7 @@ def plan_workbook(schemas) -> list[Sheet]:
     ``schemas`` maps evidence id to ``EvidenceSchema`` (the criteria set's).
     Raises ``UsageError`` for a schema a workbook cannot hold.
     """
-    from engine.evidence.bundle import manifest_schema
+    from engine.evidence.bundle import manifest_schema  # lazy: start-up
 
     manifest = manifest_schema()
     sheets = plan_sheet("bundle", "Manifest: who is assessed, and when", False,
@@ -243,7 +243,7 @@ _WORDS = {"text": "text", "date": "a date (YYYY-MM-DD)", "integer": "a whole num
 
 def _what(kind: str, item_kind: str | None, choices: tuple[Any, ...], minimum: Any,
           maximum: Any, percent: bool, nullable: bool) -> str:
-    from engine.words import number
+    from engine.words import number  # lazy: start-up
 
     if kind == "list":
         if choices:

@@ -266,7 +266,7 @@ _DATE_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
 
 
 def _is_date(v: Any) -> bool:
-    import datetime
+    import datetime  # lazy: start-up
 
     if not isinstance(v, str):
         return True
@@ -281,7 +281,7 @@ def _is_date(v: Any) -> bool:
 
 def _format_checker():
     """The format checker every validator here uses (the one jsonschema would)."""
-    from jsonschema import Draft202012Validator
+    from jsonschema import Draft202012Validator  # lazy: start-up
 
     return Draft202012Validator.FORMAT_CHECKER
 
@@ -291,7 +291,7 @@ def compile_check(root: dict[str, Any]):
 
     None means the schema uses a keyword the fast path does not support.
     """
-    from engine.evidence.schemas import _deref
+    from engine.evidence.schemas import _deref  # lazy: start-up
 
     memo: dict[int, Any] = {}
 

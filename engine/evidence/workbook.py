@@ -59,7 +59,7 @@ def is_workbook(path: Path) -> bool:
 
 def cell_name(sheet: str, row: int, column: int) -> str:
     """``Sheet!B7``, quoting the sheet name the way Excel does when it has spaces or signs."""
-    from openpyxl.utils import get_column_letter
+    from openpyxl.utils import get_column_letter  # lazy: start-up
 
     shown = sheet if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", sheet) else \
         "'" + sheet.replace("'", "''") + "'"
@@ -96,7 +96,7 @@ def open_workbook(path: Path, max_file_mb: float = 50.0):
     if len(raw) > limit:
         raise refuse(f"the workbook is over the limit of {max_file_mb:g} MB")
     _check_zip(raw, limit, refuse)
-    import openpyxl
+    import openpyxl  # lazy: start-up
 
     try:
         values = openpyxl.load_workbook(io.BytesIO(raw), data_only=True, keep_links=False,
@@ -202,7 +202,7 @@ def read_workbook(path: Path, schemas: Mapping[str, EvidenceSchema], *,
             key = (book.order[name], 0, 0)
             hint = lower.get(name.lower())
             if hint is None:
-                import difflib
+                import difflib  # lazy: start-up
 
                 close = difflib.get_close_matches(name, list(plans), n=1)
                 hint = close[0] if close else None
@@ -511,7 +511,7 @@ def _put(record: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
 
 
 def _unknown(name: str, known: list[str], what: str) -> str:
-    import difflib
+    import difflib  # lazy: start-up
 
     message = f"unknown {what} `{name[:40]}`"
     close = difflib.get_close_matches(name, known, n=1)

@@ -72,7 +72,7 @@ def build_workbook(sheets: list[Sheet], criteria_title: str,
     ``focus_group/theatres.yaml``) to plain values (dates may be ``datetime.date``),
     plus ``"<id>/"`` for each collection that is provided.
     """
-    from openpyxl import Workbook
+    from openpyxl import Workbook  # lazy: start-up
 
     book = Workbook()
     intro = book.active
@@ -137,7 +137,7 @@ def _at(value: Any, path: tuple[str, ...]) -> Any:
 
 
 def _styles():
-    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.styles import Alignment, Font, PatternFill  # lazy: start-up
 
     return {
         "title": Font(bold=True, size=14),
@@ -190,7 +190,7 @@ def _top(ws, sheet: Sheet, hint: str, width: int) -> None:
 
 
 def _field_sheet(ws, sheet: Sheet, document: Any) -> None:
-    from openpyxl.comments import Comment
+    from openpyxl.comments import Comment  # lazy: start-up
 
     style = _styles()
     what = "Type each value in column B." if sheet.name != MANIFEST else \
@@ -224,8 +224,8 @@ def _field_sheet(ws, sheet: Sheet, document: Any) -> None:
 
 
 def _table_sheet(ws, sheet: Sheet, rows: list[tuple[str, Any]] | None) -> None:
-    from openpyxl.comments import Comment
-    from openpyxl.utils import get_column_letter
+    from openpyxl.comments import Comment  # lazy: start-up
+    from openpyxl.utils import get_column_letter  # lazy: start-up
 
     style = _styles()
     if sheet.path:
@@ -298,7 +298,7 @@ def _text(cell, text: str):
 
 
 def _format(cell, f: Field) -> None:
-    from openpyxl.styles import Alignment
+    from openpyxl.styles import Alignment  # lazy: start-up
 
     if f.kind == "date":
         cell.number_format = "yyyy-mm-dd"
@@ -349,7 +349,7 @@ class _Checks:
             rule.add(ref)
 
     def _rule(self, f: Field):
-        from openpyxl.worksheet.datavalidation import DataValidation
+        from openpyxl.worksheet.datavalidation import DataValidation  # lazy: start-up
 
         if f.kind == "enum":
             choices = [str(c) for c in f.choices] + ([NONE_MARK] if f.nullable else [])
@@ -373,7 +373,7 @@ class _Checks:
             low = f.minimum if f.minimum is not None else -1e15
             high = f.maximum if f.maximum is not None else 1e15
             key = (kind, low, high)
-            from engine.words import number
+            from engine.words import number  # lazy: start-up
 
             make = dict(type=kind, operator="between", formula1=str(low), formula2=str(high),
                         allow_blank=True, errorTitle="A number",

@@ -133,7 +133,7 @@ def _check_concern(e: n.ConcernExpectation, judgements: dict[str, Judgement],
 
 
 def _evaluate(criteria: CriteriaSet, test: n.Test, crit_file: Path) -> dict[str, Judgement]:
-    from engine.evidence.bundle import (
+    from engine.evidence.bundle import (  # lazy: start-up
         Assessment,
         Manifest,
         Provider,

@@ -119,7 +119,7 @@ def _describe(terminal: str) -> str:
 
 
 def _syntax_error(err: UnexpectedInput, text: str, path: str):
-    from engine.language.diagnostics import Diagnostic
+    from engine.language.diagnostics import Diagnostic  # lazy: start-up
 
     line, column = getattr(err, "line", 1) or 1, getattr(err, "column", 1) or 1
     width = 1

@@ -43,7 +43,7 @@ def result_schema() -> dict[str, Any]:
 
 def schema_problems(result: dict[str, Any]) -> list[str]:
     """Every way ``result`` departs from the schema, one line each: ``/json/pointer: message``."""
-    from jsonschema import Draft202012Validator
+    from jsonschema import Draft202012Validator  # lazy: start-up
 
     validator = Draft202012Validator(result_schema())
     problems = []

@@ -31,7 +31,7 @@ GAP_HEADER = ["Node", "Title", "What", "Evidence", "Evidence title", "Field", "D
 def atomic_write_bytes(path: Path, raw: bytes) -> None:
     """Write ``raw`` to ``path`` so that a reader sees the old file or the new, never half
     (``engine.output.write.atomic_write``: the user's umask, never over a non-file)."""
-    from engine.output.write import atomic_write
+    from engine.output.write import atomic_write  # lazy: start-up
 
     atomic_write(path, raw)
 
@@ -55,8 +55,8 @@ def _save(book) -> bytes:
 
 def _table(ws, header: list[str], rows: list[list[Any]], widths: list[int]) -> None:
     """A header row (bold, frozen, filtered) and rows under it, wrapped."""
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
+    from openpyxl.styles import Alignment, Font, PatternFill  # lazy: start-up
+    from openpyxl.utils import get_column_letter  # lazy: start-up
 
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDE6F0")
     wrap = Alignment(wrap_text=True, vertical="top")
@@ -165,8 +165,8 @@ def gap_rows(result: dict[str, Any]) -> list[list[Any]]:
 
 def result_workbook(result: dict[str, Any]) -> bytes:
     """The bytes of ``report.xlsx``: About, Summary (one row per node) and Evidence gaps."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
+    from openpyxl import Workbook  # lazy: start-up
+    from openpyxl.styles import Font  # lazy: start-up
 
     book = Workbook()
     about = book.active
@@ -206,11 +206,11 @@ def summary_workbook(rows: list[dict[str, Any]], columns: list[dict[str, str]]) 
     Each level cell holds the range as text ("2 to 3"); a conditional format colours
     it by its assured level (the heat map); the header is frozen and filtered.
     """
-    from openpyxl import Workbook
-    from openpyxl.comments import Comment
-    from openpyxl.formatting.rule import FormulaRule
-    from openpyxl.styles import PatternFill
-    from openpyxl.utils import get_column_letter
+    from openpyxl import Workbook  # lazy: start-up
+    from openpyxl.comments import Comment  # lazy: start-up
+    from openpyxl.formatting.rule import FormulaRule  # lazy: start-up
+    from openpyxl.styles import PatternFill  # lazy: start-up
+    from openpyxl.utils import get_column_letter  # lazy: start-up
 
     book = Workbook()
     ws = book.active
@@ -257,7 +257,7 @@ def _level_text(entry: list | None) -> str:
 
 def write_summary_xlsx(rows: list[dict[str, Any]], out: Path) -> Path:
     """The batch hook: write ``out/summary.xlsx`` beside summary.csv."""
-    from engine.output.batch import summary_columns
+    from engine.output.batch import summary_columns  # lazy: start-up
 
     path = out / "summary.xlsx"
     atomic_write_bytes(path, summary_workbook(rows, summary_columns(rows)))
