@@ -174,21 +174,34 @@ def _share(row: dict[str, Any], shared: dict[str, Any]) -> dict[str, Any]:
 
 def _outcomes(bundles, criteria_path, out, jobs, formats, options, since):
     """(name, outcome) per bundle as each finishes; in this process when jobs == 1."""
+    return run_in_workers(bundles, assess_one, (out, formats, options, since), jobs=jobs,
+                          initializer=_init_worker, initargs=(criteria_path,))
+
+
+def run_in_workers(bundles: list[tuple[str, Path]], task: Callable[..., Any], args: tuple,
+                   *, jobs: int, initializer: Callable[..., None], initargs: tuple):
+    """(name, ``task(name, folder, *args)``) per bundle as each finishes.
+
+    With ``jobs`` > 1 the bundles go to a pool of worker processes, each set up once by
+    ``initializer(*initargs)``; otherwise they run in this process, which must already
+    be set up. A worker that dies fails its bundle only: ("failed", message). Shared by
+    ``batch`` and ``diff``.
+    """
     if jobs <= 1 or len(bundles) <= 1:
         for name, folder in bundles:
-            yield name, assess_one(name, folder, out, formats, options, since)
+            yield name, task(name, folder, *args)
         return
     # INVARIANT: at most `window` bundles are in flight and a finished future is
     # dropped as soon as it is read, so memory stays flat however long the batch.
     window = jobs * 4
     waiting = iter(bundles)
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
-                             initargs=(criteria_path,)) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, initializer=initializer,
+                             initargs=initargs) as pool:
         running: dict[Future, str] = {}
 
         def submit_next() -> None:
             for name, folder in waiting:
-                future = pool.submit(assess_one, name, folder, out, formats, options, since)
+                future = pool.submit(task, name, folder, *args)
                 running[future] = name
                 return
 
