@@ -58,9 +58,9 @@ def raised_threshold(target: Path) -> Path:
 
 
 def criterion_removed(target: Path) -> Path:
-    """(b) equality_leadership is gone from workforce_edi."""
+    """(b) people_supported is gone from environmental_sustainability."""
     copy_set(target)
-    remove_criterion(target, "equality_leadership")
+    remove_criterion(target, "people_supported")
     return target
 
 

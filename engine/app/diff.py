@@ -109,6 +109,16 @@ def snapshot(node: dict[str, Any]) -> dict[str, Any]:
             "concerns": sorted({c["text"] for c in node.get("concerns") or ()})}
 
 
+def unjudged(snap: dict[str, Any]) -> int | None:
+    """How many of a node's children have no level of their own. Coverage differs when this
+    does and the node has a level under one version at least: a criterion removed from a
+    statement whose criteria were all judged changes "4 of 4" to "3 of 3", and one removed
+    from a statement judged on none changes "0 of 4" to "0 of 3"; neither changes how fully
+    the statement was judged."""
+    cov = snap.get("coverage")
+    return None if not cov else cov["of"] - cov["assessed"]
+
+
 def node_changes(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:
     """The nodes present in both results whose level, range, status, coverage or concerns
     differ, with the direction of their level: up, down, changed (a range that widened
@@ -120,10 +130,11 @@ def node_changes(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any
         if node_id not in a_nodes or a_nodes[node_id]["kind"] != b_nodes[node_id]["kind"]:
             continue
         a, b = snapshot(a_nodes[node_id]), snapshot(b_nodes[node_id])
-        differs = [what for what, keys in (("level", ("level",)), ("range", ("max_level",)),
-                                           ("status", ("status",)), ("coverage", ("coverage",)),
-                                           ("concerns", ("concerns",)))
-                   if any(a[k] != b[k] for k in keys)]
+        differs = [what for what, key in (("level", "level"), ("range", "max_level"),
+                                          ("status", "status"), ("concerns", "concerns"))
+                   if a[key] != b[key]]
+        if unjudged(a) != unjudged(b) and (a["level"] is not None or b["level"] is not None):
+            differs.insert(3, "coverage")
         if not differs:
             continue
         direction, _ = travel([a["level"], a["max_level"], a["status"]],

@@ -67,9 +67,9 @@ CASES = {
         [("framework.crit", 'level 1 foundations "Foundations"', 'level 1 foundations "Beginning"')],
         [("maturity", "Level 1: name", "changed", "wording", "Foundations", "Beginning")]),
     "aggregation of a statement": (
-        [(WORKFORCE, "aggregate cqc_bands by category category_mean", "aggregate cqc_bands")],
+        [(WORKFORCE, "aggregate cqc_bands", "aggregate cqc_bands by category cqc_bands")],
         [("workforce_edi", "How the parts combine", "changed", "rule",
-          "aggregate cqc_bands by category category_mean", "aggregate cqc_bands")]),
+          "aggregate cqc_bands", "aggregate cqc_bands by category cqc_bands")]),
     "cap level changed": (
         [("key_questions.crit", "cap 2 when any(c in children where c.level == 1)",
           "cap 1 when any(c in children where c.level == 1)")],
