@@ -395,6 +395,28 @@ def diff(old: str, new: str, bundles_root: str | None, out: str, formats: str,
     sys.exit(_run(action))
 
 
+@cli.command()
+@click.argument("criteria", required=False)
+@click.option("-o", "--out", default="wellled-out/table", show_default=True,
+              help="Folder for table.md, table.html and table.csv.")
+@click.option("--format", "formats", default="md,html,csv", show_default=True,
+              help="Comma-separated: md, html, csv.")
+def table(criteria: str | None, out: str, formats: str) -> None:
+    """List every criterion with its statement, category, each level's condition in words
+    and its advice, caps, concerns and source: the view a policy board signs off."""
+    from engine.api import load_criteria
+    from engine.app.table import FORMATS, write_table
+
+    def action() -> int:
+        chosen = _formats(formats, FORMATS)
+        compiled = load_criteria(resolve_criteria(criteria))
+        for path in write_table(compiled.checked, Path(out), chosen):
+            click.echo(f"wrote {path}")
+        return 0
+
+    sys.exit(_run(action))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``wellled`` console script."""
     try:

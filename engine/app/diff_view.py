@@ -76,7 +76,7 @@ def _criteria_groups(changes: list[dict[str, Any]], kind: str) -> list[dict[str,
         key = (change["node_kind"], change["node"])
         group = groups.setdefault(key, {
             "node": change["node"], "kind": KIND_WORDS.get(change["node_kind"], "Node"),
-            "title": change["node_title"], "anchor": f"change-{change['node_kind']}-"
+            "title": change["node_title"], "code": kind == "rule", "anchor": f"change-{change['node_kind']}-"
                                                      f"{change['node']}-{kind}",
             "changes": []})
         group["changes"].append({
@@ -117,7 +117,13 @@ def diff_view(doc: dict[str, Any]) -> dict[str, Any]:
             headline.append(f"{len(failing['new_only'])} can no longer be assessed, "
                             f"{len(failing['old_only'])} can now be assessed.")
         problems = {r["bundle"]: r for r in results["bundle_results"]}
+        unmoved = results["bundles"] - results["moved"] - len(failing["both"]) \
+            - len(failing["old_only"]) - len(failing["new_only"])
         view["results"] = {
+            "sentence": f"Every bundle under {results['root']} was assessed with both versions: "
+                        f"{results['bundles']} in all; {results['moved']} "
+                        f"{'moves' if results['moved'] == 1 else 'move'}, {unmoved} "
+                        f"{'does' if unmoved == 1 else 'do'} not.",
             "root": results["root"], "count": results["bundles"], "moved": results["moved"],
             "unmoved": results["bundles"] - results["moved"] - len(failing["both"])
             - len(failing["old_only"]) - len(failing["new_only"]),
