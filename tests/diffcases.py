@@ -79,3 +79,14 @@ def layout_only(target: Path) -> Path:
     copy_set(target)
     relayout(target)
     return target
+
+
+CONCERN = '    concern "Fewer than four in five staff know the vision" when aware < 80\n' \
+          '      advice "Ask teams where the vision is least known what would help."\n'
+
+
+def concern_added(target: Path) -> Path:
+    """A concern on staff_know_vision: raised for harrowmere (72%) and lowbridge (44%)."""
+    copy_set(target)
+    replace(target, SHARED, "    level 2 when aware >= 50", CONCERN + "    level 2 when aware >= 50")
+    return target

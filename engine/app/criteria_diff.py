@@ -25,7 +25,7 @@ from typing import Any
 
 from engine.language import nodes as n
 from engine.language.check import CheckedSet
-from engine.language.fmt_ast import format_expr, format_number
+from engine.language.fmt_ast import format_expr, format_number, format_string
 
 RULE, WORDING = "rule", "wording"
 
@@ -379,7 +379,10 @@ def _node_changes(a: NodeView, b: NodeView) -> list[dict[str, Any]]:
                            f"{b.parent[1]} ({b.parent[0]})" if b.parent else "nothing",
                            a.source, b.source))
     keys = list(b.facets) + [k for k in a.facets if k not in b.facets]
+    folded: set[str] = set()
     for key in keys:
+        if key in folded:
+            continue
         fa, fb = a.facets.get(key), b.facets.get(key)
         if fa is not None and fb is not None:
             if fa.text == fb.text:
@@ -391,11 +394,32 @@ def _node_changes(a: NodeView, b: NodeView) -> list[dict[str, Any]]:
                 continue
             out.append(_change(b, fb.label, "changed", fb.kind, fa.text, fb.text,
                                fa.source, fb.source))
-        elif fb is not None:
-            out.append(_change(b, fb.label, "added", fb.kind, None, fb.text, None, fb.source))
-        elif fa is not None:
-            out.append(_change(b, fa.label, "removed", fa.kind, fa.text, None, fa.source, None))
+        else:
+            view, facet = (b, fb) if fb is not None else (a, fa)
+            assert facet is not None
+            text = facet.text
+            if facet.kind == RULE:      # a rung, cap or concern comes with its own words
+                text, more = _with_notes(view, key)
+                folded |= more
+            added = fb is not None
+            out.append(_change(b, facet.label, "added" if added else "removed", facet.kind,
+                               None if added else text, text if added else None,
+                               None if added else facet.source,
+                               facet.source if added else None))
     return out
+
+
+def _with_notes(view: NodeView, key: str) -> tuple[str, set[str]]:
+    """A rule part added or removed, with its ``because`` and ``advice`` below it (they
+    are part of it, not wording changes of their own), and the keys so folded in."""
+    lines, keys = [view.facets[key].text], set()
+    for other, facet in view.facets.items():
+        if other.startswith(key + " "):
+            keys.add(other)
+            note = other[len(key) + 1:]
+            if note in ("because", "advice"):
+                lines.append(f"{note} {format_string(facet.text)}")
+    return "\n".join(lines), keys
 
 
 def _schema_change(old: str, new: str) -> tuple[str, str]:

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from tests.diffcases import (BUNDLES, ROOT, SHIPPED, cap_added, criterion_removed,
-                             layout_only, raised_threshold)
+from tests.diffcases import (BUNDLES, ROOT, SHIPPED, cap_added, concern_added,
+                             criterion_removed, layout_only, raised_threshold)
 
 WELLLED = [sys.executable, "-m", "engine"]
 
@@ -79,12 +79,12 @@ def test_b_removed_criterion_is_listed_and_its_statement_moves(tmp_path):
 def test_c_added_cap_holds_the_key_question_down_and_nothing_goes_up(tmp_path):
     code, doc, _ = diff_doc(tmp_path, cap_added, "--fail-on-change")
     assert code == 1                      # --fail-on-change and something differs
-    [change] = [c for c in doc["criteria"]["changes"] if c["type"] == "rule"]
-    [reason] = [c for c in doc["criteria"]["changes"] if c["type"] == "wording"]
-    assert (reason["part"], reason["change"]) == ("Cap at level 2 (Developing): reason", "added")
+    [change] = doc["criteria"]["changes"]     # its reason comes with it, not as wording
     assert (change["node"], change["part"], change["change"]) == \
         ("well_led", "Cap at level 2 (Developing)", "added")
-    assert change["new"] == "cap 2 when any(c in children where c.level <= 2)"
+    assert change["new"] == ("cap 2 when any(c in children where c.level <= 2)\n"
+                             'because "A statement still developing holds the key question '
+                             'at developing."')
     moved = moves(doc)
     assert moved and set(moved) <= {"eastmarch", "harrowmere", "lowbridge", "northfield"}
     assert all(node == "well_led" for nodes in moved.values() for node in nodes)
@@ -167,3 +167,24 @@ def test_a_bundle_that_fails_under_one_version_only_is_called_out(tmp_path):
                for c in doc["criteria"]["changes"])
     html = (out / "diff.html").read_text(encoding="utf-8")
     assert "Can no longer be assessed under the new version" in html
+
+
+def test_an_added_concern_moves_no_level_but_shows_where_it_is_raised(tmp_path):
+    code, doc, _ = diff_doc(tmp_path, concern_added)
+    assert code == 0
+    [change] = doc["criteria"]["changes"]
+    assert (change["node"], change["part"], change["change"], change["type"]) == \
+        ("staff_know_vision", "Concern \u201cFewer than four in five staff know the vision\u201d",
+         "added", "rule")
+    assert change["new"] == ('when aware < 80\n'
+                             'advice "Ask teams where the vision is least known what would help."')
+    moved = {row["bundle"]: row["changes"] for row in doc["results"]["bundle_results"]
+             if row["moved"]}
+    assert set(moved) == {"harrowmere", "lowbridge"}
+    for changes in moved.values():
+        assert {c["node"] for c in changes} >= {"staff_know_vision", "shared_direction"}
+        for c in changes:
+            assert c["direction"] == "same" and c["differs"] == ["concerns"]
+            assert c["concerns_raised"] == ["Fewer than four in five staff know the vision"]
+    md = (tmp_path / "out" / "diff.md").read_text(encoding="utf-8")
+    assert "concern now raised: Fewer than four in five staff know the vision" in md

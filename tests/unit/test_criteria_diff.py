@@ -14,7 +14,7 @@ from engine.api import load_criteria
 from engine.app.criteria_diff import criteria_changes
 from engine.language.fmt_ast import format_expr
 from engine.language.parse import parse_expression
-from tests.diffcases import SHARED, SHIPPED, copy_set, replace
+from tests.diffcases import CONCERN, SHARED, SHIPPED, copy_set, replace
 
 WORKFORCE = "statements/workforce_edi.crit"
 
@@ -70,6 +70,14 @@ CASES = {
         [(WORKFORCE, "aggregate cqc_bands", "aggregate cqc_bands by category cqc_bands")],
         [("workforce_edi", "How the parts combine", "changed", "rule",
           "aggregate cqc_bands", "aggregate cqc_bands by category cqc_bands")]),
+    "concern reworded": (
+        [(SHARED, "    level 2 when aware >= 50", CONCERN + "    level 2 when aware >= 50")],
+        None),
+    "categories declared": (
+        [("framework.crit", "  root well_led\n",
+          "  root well_led\n  categories processes staff_feedback outcomes observation "
+          "partner_feedback people_experience\n")],
+        None),
     "cap level changed": (
         [("key_questions.crit", "cap 2 when any(c in children where c.level == 1)",
           "cap 1 when any(c in children where c.level == 1)")],
@@ -83,10 +91,33 @@ CASES = {
 def test_each_edit_is_named_as_a_policy_team_would(tmp_path, name):
     edits, expected = CASES[name]
     got = changes_after(tmp_path, edits)
+    if name == "concern reworded":      # base: the shipped set plus the concern
+        base = copy_set(tmp_path / "base")
+        replace(base, *edits[0])
+        folder = copy_set(tmp_path / "reworded")
+        replace(folder, *edits[0])
+        replace(folder, SHARED, "Fewer than four in five staff", "Under 80% of staff")
+        found = criteria_changes(load_criteria(base).checked, load_criteria(folder).checked)
+        assert [(c["part"], c["change"], c["type"], c["old"], c["new"]) for c in found] == [
+            ("Concern \u201cUnder 80% of staff know the vision\u201d: text", "changed",
+             "wording", "Fewer than four in five staff know the vision",
+             "Under 80% of staff know the vision")]
+        replace(folder, SHARED, "when aware < 80", "when aware < 75")
+        found = criteria_changes(load_criteria(base).checked, load_criteria(folder).checked)
+        assert [(c["change"], c["type"]) for c in found] == [("added", "rule"),
+                                                             ("removed", "rule")]
+        return
+    if name == "categories declared":
+        assert [g[:4] + (g[5],) for g in got] == [
+            ("cqc_well_led", "Evidence categories", "added", "rule",
+             "categories processes staff_feedback outcomes observation partner_feedback "
+             "people_experience")]
+        return
     if name == "rung removed":
-        assert ("staff_know_vision", "Level 2 (Developing)", "removed", "rule",
-                "level 2 when aware >= 50", None) in got
-        assert all(g[2] == "removed" for g in got)
+        [(node, part, change, kind, old, new)] = got     # its advice goes with it
+        assert (node, part, change, kind, new) == \
+            ("staff_know_vision", "Level 2 (Developing)", "removed", "rule", None)
+        assert old.startswith('level 2 when aware >= 50\nadvice "Help at least half of staff')
     else:
         assert [(g[0], g[1], g[2], g[3]) + ((g[4], g[5]) if expected[0][4] else ())
                 for g in got] == [e[:4] + ((e[4], e[5]) if e[4] else ()) for e in expected]

@@ -71,3 +71,18 @@ def test_cli_writes_the_formats_asked_and_refuses_misuse(tmp_path):
                          cwd=ROOT)
     assert bad.returncode == 1 and "shared_direction.crit" in bad.stderr
     assert "Traceback" not in bad.stderr and not (tmp_path / "c").exists()
+
+
+def test_concerns_are_listed_with_their_condition_in_words(tmp_path):
+    from tests.diffcases import concern_added
+
+    data = criteria_table(load_criteria(concern_added(tmp_path / "set")).checked)
+    rows = list(csv.DictReader(io.StringIO(table_csv(data))))
+    row = next(r for r in rows if r["criterion"] == "staff_know_vision")
+    assert row["concerns"] == ("Fewer than four in five staff know the vision "
+                               "(when aware is less than 80)")
+    out = tmp_path / "out"
+    write_table(load_criteria(tmp_path / "set").checked, out, ("md",))
+    assert "| Fewer than four in five staff know the vision | `aware < 80` |" not in \
+        (out / "table.md").read_text(encoding="utf-8")    # `<` is escaped, not code
+    assert "aware is less than 80" in (out / "table.md").read_text(encoding="utf-8")
