@@ -168,7 +168,7 @@ class _Reader:
         categories = getattr(fw, "categories", None)
         if categories:
             self.rule(out, "categories", "Evidence categories",
-                      "categories " + " ".join(categories), fw.span)
+                      "categories " + " ".join(sorted(categories)), fw.span)
         self.wording(out, "source", "Source", fw.source, fw.span)
         return NodeView(fw.id, "framework", fw.title, out, None, self.where(fw.span))
 
