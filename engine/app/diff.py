@@ -69,12 +69,18 @@ def _assess_both(folder: Path, options: Any) -> tuple[Any, Any]:
     from engine.evidence.bundle import load_bundle
     from engine.judge.assess import assess
 
+    from engine.api import assess_bundle
+    from engine.evidence.workbook import is_workbook
+
     assert _SETS is not None
     outcomes: list[Any] = []
     loaded: Any = None
     shared = same_schemas(*_SETS)
     for criteria in _SETS:
         try:
+            if is_workbook(folder):     # a workbook is read by the api, cells cited
+                outcomes.append(assess_bundle(criteria, folder, options))
+                continue
             if loaded is None or not shared:
                 loaded = load_bundle(folder, criteria.schemas, max_file_mb=options.max_file_mb,
                                      lenient=options.lenient)
