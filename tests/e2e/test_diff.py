@@ -188,3 +188,19 @@ def test_an_added_concern_moves_no_level_but_shows_where_it_is_raised(tmp_path):
             assert c["concerns_raised"] == ["Fewer than four in five staff know the vision"]
     md = (tmp_path / "out" / "diff.md").read_text(encoding="utf-8")
     assert "concern now raised: Fewer than four in five staff know the vision" in md
+
+
+def test_an_evidence_workbook_under_the_root_is_compared_like_its_folder(tmp_path):
+    bundles = tmp_path / "bundles"
+    bundles.mkdir()
+    code, _, err = run("template", bundles / "northfield_book.xlsx", "--from",
+                       BUNDLES / "northfield")
+    assert code == 0, err
+    shutil.copytree(BUNDLES / "northfield", bundles / "northfield")
+    new = raised_threshold(tmp_path / "new")
+    out = tmp_path / "out"
+    code, stdout, stderr = run("diff", SHIPPED, new, bundles, "-o", out)
+    assert code == 0, stderr
+    doc = valid(json.loads((out / "diff.json").read_text(encoding="utf-8")))
+    assert moves(doc) == {"northfield": {"staff_know_vision": "down"},
+                          "northfield_book": {"staff_know_vision": "down"}}
