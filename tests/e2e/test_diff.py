@@ -207,3 +207,11 @@ def test_an_evidence_workbook_under_the_root_is_compared_like_its_folder(tmp_pat
     doc = valid(json.loads((out / "diff.json").read_text(encoding="utf-8")))
     assert moves(doc) == {"northfield": {"staff_know_vision": "down"},
                           "northfield_book": {"staff_know_vision": "down"}}
+
+
+def test_a_folder_without_bundles_is_bad_input(tmp_path):
+    (tmp_path / "empty").mkdir()
+    code, out, err = run("diff", SHIPPED, SHIPPED, tmp_path / "empty", "-o", tmp_path / "out")
+    assert code == 1
+    assert "no evidence bundles found" in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
