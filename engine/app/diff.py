@@ -23,7 +23,8 @@ from typing import Any
 
 from engine import __version__
 from engine.errors import BundleError, WellledError
-from engine.output.batch import find_bundles, run_in_workers, travel
+from engine.output.batch import DEFAULT_TIMEOUT, run_in_workers, survey, travel
+from engine.words import printable
 
 FORMATS = ("md", "html", "json")
 NAMES = {"json": "diff.json", "html": "diff.html", "md": "diff.md"}
@@ -193,15 +194,17 @@ def run_diff(old_path: Path, new_path: Path, root: Path | None, *, jobs: int, op
         "results": None,
     }
     if root is not None:
-        bundles = find_bundles(root, skip=skip)
+        bundles, skipped = survey(root, skip)
+        for name, reason in skipped:
+            echo(f"skipped: {printable(name)}: {reason}")
         if not bundles:
             raise WellledError(f"{root}: no evidence bundles found (a bundle is a folder "
                                "holding bundle.yaml); give the folder that holds them")
         rows, broken = [], []
         with _Reporter(len(bundles), progress, echo) as report:
             for name, (status, payload) in run_in_workers(
-                    bundles, compare_one, (options,), jobs=jobs, initializer=_init_worker,
-                    initargs=(old_path, new_path)):
+                    bundles, jobs=jobs, timeout=2 * DEFAULT_TIMEOUT, setup=_init_worker,
+                    setup_args=(old_path, new_path), task=compare_one, task_args=(options,)):
                 if status == "ok":
                     rows.append(payload)
                 else:   # wellled failed on the bundle itself: the same under both versions
