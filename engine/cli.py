@@ -65,7 +65,7 @@ def _run(action, writes: bool = True) -> int:
         _echo_err(f"{errors} error{'s' if errors != 1 else ''}: the criteria cannot be used")
         return 1
     except BundleError as err:
-        for problem in err.problems:
+        for problem in err.details:     # each problem's line, then its source line and help
             _echo_err(problem)
         count = len(err.problems)
         _echo_err(f"{count} problem{'s' if count != 1 else ''} in the evidence bundle"

@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from engine import resources
 from engine.errors import BundleError
-from engine.evidence.read import SUFFIXES, ReadError, parse_text
+from engine.evidence.read import SUFFIXES, ReadError, parse_text, positions
 from engine.evidence.schemas import EvidenceSchema
 from engine.evidence.validate import validate_document
 
@@ -132,22 +132,57 @@ class _Layout:
 
 
 class _Problems:
-    """Every problem found, each kept with the file it is about so they sort by file."""
+    """Every problem found, each kept with the file it is about so they sort by file.
+
+    Each is one line, ``<bundle>/<file>[:line:col]: [/pointer: ]message``
+    (``sorted``), and for the terminal, the same line with the source line, a caret
+    and plain help under it where there are some (``details``).
+    """
 
     def __init__(self, label: str):
         self.label = label
-        self.items: list[tuple[str, int, str]] = []
+        self.items: list[tuple[str, int, str, str]] = []
 
-    def add(self, rel: str, message: str, at: str = "") -> None:
+    def add(self, rel: str, message: str, at: str = "", *, line_col: tuple[int, int] | None
+            = None, help: str | None = None, text: str | None = None) -> None:
         where = f"{self.label}/{rel}" if rel else self.label
         if at and at[0].isdigit():
             where += f":{at}"               # line:column, the way editors jump to it
+            if line_col is None:
+                line, _, col = at.partition(":")
+                line_col = (int(line), int(col or 1)) if line.isdigit() and (
+                    col or "1").isdigit() else None
         elif at:
+            if line_col is not None:
+                where += f":{line_col[0]}:{line_col[1]}"
             message = f"{at}: {message}"    # a JSON pointer
-        self.items.append((rel, len(self.items), f"{where}: {message}"))
+        head = f"{where}: {message}"
+        more = []
+        if text is not None and line_col is not None:
+            more.append(_snippet(text, *line_col))
+        if help:
+            more.append(f"  help: {help}")
+        self.items.append((rel, len(self.items), head, "\n".join([head, *more])))
 
     def sorted(self) -> list[str]:
-        return [text for _, _, text in sorted(self.items)]
+        return [head for _, _, head, _ in sorted(self.items)]
+
+    def details(self) -> list[str]:
+        return [full for _, _, _, full in sorted(self.items)]
+
+
+def _snippet(text: str, line: int, col: int) -> str:
+    """The source line ``line`` with a caret under column ``col``, control characters shown
+    as `?` so nothing in a file can drive the terminal."""
+    lines = text.splitlines()
+    if not 0 < line <= len(lines):
+        return ""
+    shown = "".join(c if c.isprintable() else "?" for c in lines[line - 1].expandtabs(1))
+    if len(shown) > 120:
+        start = max(0, min(col - 60, len(shown) - 120))
+        shown, col = shown[start:start + 120], col - start
+    gutter = f"{line:>4} | "
+    return f"{gutter}{shown}\n{' ' * (len(gutter) - 2)}| {' ' * max(col - 1, 0)}^"
 
 
 def _entries(folder: Path) -> list[os.DirEntry[str]]:
@@ -279,7 +314,11 @@ class _Reader:
         self.files: list[FileRecord] = []
 
     def read(self, rel: str, evidence_type: str) -> tuple[bool, Any]:
-        """``(True, value)`` for a readable file, else ``(False, None)`` with the problem kept."""
+        """``(True, value)`` for a readable file, else ``(False, None)`` with the problem kept.
+
+        The bytes of the file last read are kept in ``last`` until the next read, so that
+        a validation problem can be located (``located``) without reading it twice.
+        """
         path = self.root / rel
         try:
             real = os.path.realpath(path)
@@ -289,10 +328,29 @@ class _Reader:
             raw = _read_bytes(path, self.max_bytes)
             self.files.append(FileRecord(rel, evidence_type, hashlib.sha256(raw).hexdigest(),
                                          len(raw)))
+            self.last = (rel, raw)
             return True, parse_text(raw, _split(rel)[1])
         except ReadError as err:
-            self.problems.add(rel, err.message, err.at)
+            self.problems.add(rel, err.message, err.at, help=err.help, text=err.text)
             return False, None
+
+    last: tuple[str, bytes] | None = None
+
+    def located(self, rel: str):
+        """``pointer -> (line, column)`` of the file ``rel`` just read (empty if unknown)."""
+        cache: dict[str, tuple[int, int]] | None = None
+
+        def where(pointer: str, key: bool = False) -> tuple[int, int] | None:
+            nonlocal cache
+            if cache is None:
+                last = self.last
+                cache = positions(last[1], _split(rel)[1]) if last and last[0] == rel else {}
+            if key and pointer + "#key" in cache:
+                return cache[pointer + "#key"]
+            while pointer not in cache and pointer:
+                pointer = pointer.rsplit("/", 1)[0]     # a missing field: its object
+            return cache.get(pointer)
+        return where
 
 
 # ---------------------------------------------------------------- the whole bundle
@@ -322,7 +380,7 @@ def load_bundle(root: Path, schemas: Mapping[str, EvidenceSchema], *,
     documents = _documents(layout, schemas, reader, problems, soft)
     collections = _collections(layout, schemas, reader, problems, soft)
     if problems.items or manifest is None:
-        raise BundleError(problems.sorted())
+        raise BundleError(problems.sorted(), problems.details())
     return Bundle(
         root=root,
         name=root.resolve().name,
@@ -349,12 +407,13 @@ def _manifest(layout: _Layout, reader: _Reader, problems: _Problems) -> Manifest
     if not ok:
         return None
     schema = manifest_schema()
-    found = _validate(schema, data, rel, problems)
+    found = _validate(schema, data, rel, problems, reader.located(rel))
     if found:
         return None
     period = data["assessment"].get("period")
     if period and period["start"] > period["end"]:
-        problems.add(rel, "the period ends before it starts", "/assessment/period")
+        problems.add(rel, "the period ends before it starts", "/assessment/period",
+                     line_col=reader.located(rel)("/assessment/period"))
         return None
     try:
         return Manifest.model_validate(schema.convert_dates(data))
@@ -363,15 +422,39 @@ def _manifest(layout: _Layout, reader: _Reader, problems: _Problems) -> Manifest
         return None
 
 
-def _validate(schema: EvidenceSchema, data: Any, rel: str, problems: _Problems) -> int:
-    """Add every problem of ``data``; how many there were."""
+def _validate(schema: EvidenceSchema, data: Any, rel: str, problems: _Problems,
+              where=None) -> int:
+    """Add every problem of ``data``, at its line and column if ``where`` can say; how many."""
     if data is None:
         problems.add(rel, "the file is empty; fill it in or remove it")
         return 1
     found = validate_document(schema, data)
+    if found and _untouched(data):
+        # A template from `wellled init` as it was written: one problem, not one per field.
+        what = ("fill it in" if schema.id == "bundle" else
+                "fill it in, or delete the file if you do not have this evidence")
+        problems.add(rel, f"not filled in yet: every value is still `null`; {what}")
+        return 1
     for pointer, message in found:
-        problems.add(rel, message, pointer)
+        line_col = where(pointer, message.startswith("unknown field")) if where else None
+        problems.add(rel, message, pointer, line_col=line_col)
     return len(found)
+
+
+def _untouched(data: Any) -> bool:
+    """True if every value in ``data`` is null (an object with nothing filled in)."""
+    if not isinstance(data, dict) or not data:
+        return False
+    stack: list[Any] = list(data.values())
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+        elif value is not None:
+            return False
+    return True
 
 
 def _documents(layout: _Layout, schemas: Mapping[str, EvidenceSchema], reader: _Reader,
@@ -384,7 +467,7 @@ def _documents(layout: _Layout, schemas: Mapping[str, EvidenceSchema], reader: _
             continue
         schema = schemas[evidence_id]
         ok, data = reader.read(names[0], evidence_id)
-        if ok and not _validate(schema, data, names[0], soft):
+        if ok and not _validate(schema, data, names[0], soft, reader.located(names[0])):
             documents[evidence_id] = Document(evidence_id, names[0], schema.convert_dates(data))
     return documents
 
@@ -399,7 +482,7 @@ def _collections(layout: _Layout, schemas: Mapping[str, EvidenceSchema], reader:
             ok, data = reader.read(rel, evidence_id)
             if not ok:
                 continue
-            if _validate(schema, data, rel, soft):
+            if _validate(schema, data, rel, soft, reader.located(rel)):
                 invalid += 1
             else:
                 documents.append(Document(evidence_id, rel, schema.convert_dates(data)))

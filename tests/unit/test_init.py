@@ -169,9 +169,14 @@ def test_untouched_bundle_is_refused_and_filled_bundle_loads(tmp_path, monkeypat
     with pytest.raises(BundleError) as caught:
         load_bundle(Path("b"), SCHEMAS)
     problems = caught.value.problems
-    assert "b/bundle.yaml: /provider/id: still to fill: expected text" in problems
-    assert "b/strategy.yaml: /title: still to fill: expected text" in problems
-    assert all("still to fill" in p or "the file is empty" in p for p in problems), problems
+    # Each untouched template is reported once (issue 14), not once per field.
+    assert "b/bundle.yaml: not filled in yet: every value is still `null`; fill it in" \
+        in problems
+    assert ("b/strategy.yaml: not filled in yet: every value is still `null`; fill it in, or "
+            "delete the file if you do not have this evidence") in problems
+    files = {p.split(":")[0] for p in problems}
+    assert len(problems) == len(files), problems
+    assert all("not filled in yet" in p or "the file is empty" in p for p in problems), problems
 
     for path in sorted(Path("b").rglob("*.yaml")):
         schema = manifest_schema() if path.name == "bundle.yaml" else SCHEMAS[
