@@ -74,3 +74,4 @@ class Judgement:
     trace: list[dict] = field(default_factory=list)
     reads: list = field(default_factory=list)
     warnings: list[tuple[str, str]] = field(default_factory=list)
+    coverage: tuple[int, int] | None = None   # a parent's (assessed, of): children that apply
