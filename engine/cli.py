@@ -254,11 +254,21 @@ def assess(bundle: str, criteria: str | None, out: str | None, formats: str, len
         root = result["framework"]["root"]
         top = result["results"].get(root, {})
         click.echo(_headline(result))
+        for line in _concern_lines(result):
+            click.echo(line)
         for path in written:
             click.echo(f"wrote {path}")
         return 0
 
     sys.exit(_run(action))
+
+
+def _concern_lines(result: dict) -> list[str]:
+    """One line per raised concern at the root: something to talk about, never averaged away."""
+    root = result["results"].get(result["framework"]["root"], {})
+    nodes = result["results"]
+    return [f"  concern to discuss: {c['text']} ({nodes.get(c['node'], {}).get('title', c['node'])})"
+            for c in root.get("concerns", [])]
 
 
 def _headline(result: dict) -> str:

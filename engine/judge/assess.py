@@ -12,7 +12,14 @@ from typing import Any
 from engine import __version__
 from engine.judge import values as v
 from engine.judge.aggregate import aggregate_levels
-from engine.judge.compile import CompiledCriterion, CompiledParent, CriteriaSet, Ctx, Step
+from engine.judge.compile import (
+    CompiledCriterion,
+    CompiledParent,
+    Concern,
+    CriteriaSet,
+    Ctx,
+    Step,
+)
 from engine.judge.judge import Judgement, apply_cap, ladder, outcome_text, status_of
 from engine.judge.values import UNKNOWN, Ev, Gap, Range
 
@@ -167,9 +174,31 @@ class Evaluation:
             trace.append(event)
         status = status_of(low, high, tally.known, tally.unknown)
         advice = _advice(c, outcomes, trace)
+        concerns = self._concerns(ctx, c.concerns, trace)
         if status == "not_assessed":
-            return Judgement(status, None, None, advice, trace, tally.reads, ctx.warnings)
-        return Judgement(status, low, high, advice, trace, tally.reads, ctx.warnings)
+            return Judgement(status, None, None, advice, trace, tally.reads, ctx.warnings,
+                             concerns=concerns)
+        return Judgement(status, low, high, advice, trace, tally.reads, ctx.warnings,
+                         concerns=concerns)
+
+    def _concerns(self, ctx: Ctx, concerns: tuple[Concern, ...], trace: list[dict]
+                  ) -> list[dict]:
+        """Each concern's outcome: raised (true), not checked (unknown) or not raised.
+
+        Its reads go into its own trace event, never into the node's tally: concern
+        conditions are not values read for status."""
+        out = []
+        for concern in concerns:
+            outcome, reads = self._part(ctx, concern.when, _Tally())
+            state = ("raised" if outcome is True else
+                     "not_checked" if outcome is UNKNOWN else "not_raised")
+            trace.append({"kind": "concern", "text": concern.text, "advice": concern.advice,
+                          "source": concern.source, "outcome": outcome_text(outcome),
+                          **reads, "levels": self._level_uses(ctx.level_uses)})
+            out.append({"node": concern.node, "text": concern.text, "advice": concern.advice,
+                        "source": concern.source, "line": concern.line, "state": state,
+                        "reads": ctx.reads})
+        return out
 
     def parent(self, p: CompiledParent) -> Judgement:
         """Combine the children's ranges (spec: "Judging a criterion", combining children).
@@ -192,8 +221,14 @@ class Evaluation:
         coverage = (assessed, len(taking))
         if not taking:
             return Judgement("not_applicable", None, None, None, trace, coverage=coverage)
+        ctx = self._ctx()
+        ctx.children = [{"id": cid, "level": self.levels[cid],
+                         "category": getattr(self.criteria.nodes[cid], "category", None)}
+                        for cid in taking]
         if not assessed:
-            return Judgement("not_assessed", None, None, None, trace, coverage=coverage)
+            concerns = self._concerns(ctx, p.concerns, trace)
+            return Judgement("not_assessed", None, None, None, trace, [], ctx.warnings,
+                             coverage=coverage, concerns=concerns)
         units = self._units(p, taking, trace)
         lows = [low for _, low, _, _ in units]
         highs = [high for _, _, high, _ in units]
@@ -207,10 +242,6 @@ class Evaluation:
             "source": p.source, "low": low, "high": high,
             "inputs": [_input(uid, lo, hi, st) for uid, lo, hi, st in units],
             "text": _pair_text(low_text, high_text, low, high)})
-        ctx = self._ctx()
-        ctx.children = [{"id": cid, "level": self.levels[cid],
-                         "category": getattr(self.criteria.nodes[cid], "category", None)}
-                        for cid in taking]
         tally = _Tally()
         for cap in p.caps:
             outcome, event = self._step(ctx, cap, "cap", tally)
@@ -222,8 +253,9 @@ class Evaluation:
                        if e["kind"] == "cap" and e["effect"]), None)
         if advice is None:
             advice = self._weakest_advice(taking)
+        concerns = self._concerns(ctx, p.concerns, trace)
         return Judgement(status, low, high, advice, trace, tally.reads, ctx.warnings,
-                         coverage=coverage)
+                         coverage=coverage, concerns=concerns)
 
     def _weakest_advice(self, taking: list[str]) -> str | None:
         """A parent's next step: the advice of its lowest-rated child that has one."""
@@ -322,6 +354,7 @@ def build_result(criteria: CriteriaSet, judgements: Mapping[str, Judgement], bun
         results[node_id] = _node_result(criteria, node, judgement, include)
         warnings.extend({"node": node_id, "message": m, "source": s}
                         for m, s in judgement.warnings)
+    _attach_concerns(criteria, judgements, results, include)
     fw = criteria.framework
     assessment = manifest.get("assessment") or {}
     return {
@@ -368,6 +401,43 @@ def _node_result(criteria: CriteriaSet, node, judgement: Judgement, include: boo
         out.update(category=None, we=node.we, regulations=list(node.regulations),
                    children=list(node.children), coverage={"assessed": assessed, "of": of})
     return out
+
+
+def _attach_concerns(criteria: CriteriaSet, judgements: Mapping[str, Judgement],
+                     results: dict[str, dict], include: bool) -> None:
+    """``concerns`` and ``concerns_not_checked`` on every node: those declared on it or on
+    any node below it, however the levels aggregate, sorted by node id then source."""
+    raised: dict[str, list] = {node_id: [] for node_id in results}
+    unchecked: dict[str, list] = {node_id: [] for node_id in results}
+    for node_id, judgement in judgements.items():
+        for concern in judgement.concerns:
+            if concern["state"] == "not_raised":
+                continue
+            target = raised if concern["state"] == "raised" else unchecked
+            entry = (concern["node"], concern["line"],
+                     {"node": concern["node"], "text": concern["text"],
+                      "advice": concern["advice"], "source": concern["source"],
+                      "reads": _reads(concern["reads"], include)})
+            seen: set[str] = set()
+            at: str | None = node_id
+            while at is not None and at in results and at not in seen:
+                seen.add(at)
+                target[at].append(entry)
+                at = criteria.nodes[at].parent
+    for node_id, result in results.items():
+        result["concerns"] = [_copy(e) for _, _, e in sorted(raised[node_id], key=_by_place)]
+        result["concerns_not_checked"] = [_copy(e) for _, _, e in
+                                          sorted(unchecked[node_id], key=_by_place)]
+
+
+def _copy(entry: dict) -> dict:
+    """Each node gets its own copy, so changing one (as a report's redaction may) leaves
+    the others as they were."""
+    return {**entry, "reads": [dict(r) for r in entry["reads"]]}
+
+
+def _by_place(entry: tuple) -> tuple:
+    return entry[0], entry[1]
 
 
 def _event(event: dict, criteria: CriteriaSet, include: bool) -> dict:

@@ -75,3 +75,4 @@ class Judgement:
     reads: list = field(default_factory=list)
     warnings: list[tuple[str, str]] = field(default_factory=list)
     coverage: tuple[int, int] | None = None   # a parent's (assessed, of): children that apply
+    concerns: list[dict] = field(default_factory=list)   # its own concerns, each with outcome

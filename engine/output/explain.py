@@ -166,6 +166,13 @@ def _event(event: dict[str, Any], nodes: dict[str, Any]) -> list[str]:
     if kind == "excluded":
         title = nodes.get(event["id"], {}).get("title", "")
         return [f"left out: {event['id']} ({title}): {event['status'].replace('_', ' ')}"]
+    if kind == "concern":
+        state = {"true": "raised", "false": "not raised",
+                 "unknown": "not checked (evidence not provided)"}.get(event["outcome"], "")
+        lines = [f"concern ({src}): {state}: {event['text']}", *_reads(event)]
+        if event.get("advice") and event["outcome"] == "true":
+            lines.append(f"    to discuss: {event['advice']}")
+        return lines
     if kind == "warning":
         return [f"warning ({src}): {event['message']}"]
     return [f"{kind} ({src})"]
@@ -173,6 +180,12 @@ def _event(event: dict[str, Any], nodes: dict[str, Any]) -> list[str]:
 
 def _closing(node: dict[str, Any]) -> list[str]:
     lines = [""]
+    for concern in node.get("concerns", []):
+        lines.append(f"concern to discuss: {concern['text']} ({concern['node']}, "
+                     f"{concern['source']})")
+    for concern in node.get("concerns_not_checked", []):
+        lines.append(f"concern not checked (evidence not provided): {concern['text']} "
+                     f"({concern['node']}, {concern['source']})")
     lines.append(f"next step: {node['advice']}" if node.get("advice") else "next step: none")
     for gap in node.get("gaps", []):
         lines.append(f"evidence gap: {gap['evidence']} ({gap.get('title') or gap['evidence']}) "

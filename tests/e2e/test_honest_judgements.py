@@ -69,3 +69,40 @@ def test_explain_says_what_took_part_as_the_whole_scale():
     assert "judged on 1 of 8 statements; the others took part as the whole scale, 1 to 4" in out
     assert "direction 1 to 4 (not assessed: the whole scale)" in out
     assert "sustainability 4," in out
+
+
+CONCERNS = ROOT / "tests" / "data" / "concerns"
+
+
+def test_a_raised_concern_is_on_the_headline_and_every_ancestor(tmp_path):
+    code, out, err = run("assess", CONCERNS / "bundles" / "oakfield", "--criteria", CONCERNS,
+                         "-o", tmp_path, "--format", "json")
+    assert code == 0, err
+    # nine teams describe an open culture and one a closed one: the level is 4, and the
+    # closed culture is still named, not averaged away
+    assert "Oakfield NHS Trust: Well-led: Exemplary (4, rated)" in out
+    assert ("  concern to discuss: A team describes a closed culture "
+            "(Focus groups describe an open culture)") in out
+    results = json.loads((tmp_path / "result.json").read_text())["results"]
+    for node in ("groups_positive", "speaking_up", "well_led"):
+        assert [c["text"] for c in results[node]["concerns"]] == [
+            "A team describes a closed culture"], node
+    assert results["guardian"]["concerns"] == []
+    concern = results["well_led"]["concerns"][0]
+    assert concern["node"] == "groups_positive" and concern["source"] == "set.crit:52"
+    assert concern["advice"].startswith("Visit the team")
+    assert {"file": "focus_group/team_10.yaml", "pointer": "/closed_culture_signs",
+            "value": True} in [{k: r[k] for k in ("file", "pointer", "value")}
+                               for r in concern["reads"]]
+
+
+def test_concern_test_blocks_and_explain(tmp_path):
+    code, out, err = run("test", CONCERNS)
+    assert code == 0, out + err
+    assert "2 passed, 0 failed" in out
+    code, out, err = run("explain", CONCERNS / "bundles" / "oakfield", "groups_positive",
+                         "--criteria", CONCERNS)
+    assert code == 0, err
+    assert "concern (set.crit:52): raised: A team describes a closed culture" in out
+    assert "    focus_group/team_10.yaml#/closed_culture_signs = true" in out
+    assert "    to discuss: Visit the team with the guardian and listen" in out
