@@ -393,7 +393,8 @@ def assemble(root: Path, name: str, layout: _Layout, reader, problems, soft_prob
     documents = _documents(layout, schemas, reader, problems, soft)
     collections = _collections(layout, schemas, reader, problems, soft)
     if problems.items or manifest is None:
-        raise BundleError(problems.sorted(), problems.details())
+        details = getattr(problems, "details", None)   # a workbook's problems have none
+        raise BundleError(problems.sorted(), details() if details else None)
     return Bundle(
         root=root,
         name=name,
@@ -420,19 +421,30 @@ def _manifest(layout: _Layout, reader: _Reader, problems: _Problems) -> Manifest
     if not ok:
         return None
     schema = manifest_schema()
-    found = _validate(schema, data, rel, problems, reader.located(rel))
+    found = _validate(schema, data, rel, problems, _locator(reader, rel))
     if found:
         return None
     period = data["assessment"].get("period")
     if period and period["start"] > period["end"]:
         problems.add(rel, "the period ends before it starts", "/assessment/period",
-                     line_col=reader.located(rel)("/assessment/period"))
+                     **_at_line(_locator(reader, rel)("/assessment/period")))
         return None
     try:
         return Manifest.model_validate(schema.convert_dates(data))
     except ValidationError as err:      # the schema should have caught it; say so plainly
         problems.add(rel, f"not a valid manifest: {err.errors()[0]['msg'].lower()}")
         return None
+
+
+def _locator(reader, rel: str):
+    """``pointer -> (line, column) | None`` for the file ``rel``, where the reader can say."""
+    located = getattr(reader, "located", None)      # a workbook's reader cites cells instead
+    return located(rel) if located is not None else (lambda pointer, key=False: None)
+
+
+def _at_line(line_col: tuple[int, int] | None) -> dict[str, Any]:
+    """``add``'s ``line_col`` argument, only when there is one (workbooks take none)."""
+    return {"line_col": line_col} if line_col is not None else {}
 
 
 def _validate(schema: EvidenceSchema, data: Any, rel: str, problems: _Problems,
@@ -450,7 +462,7 @@ def _validate(schema: EvidenceSchema, data: Any, rel: str, problems: _Problems,
         return 1
     for pointer, message in found:
         line_col = where(pointer, message.startswith("unknown field")) if where else None
-        problems.add(rel, message, pointer, line_col=line_col)
+        problems.add(rel, message, pointer, **_at_line(line_col))
     return len(found)
 
 
@@ -480,7 +492,7 @@ def _documents(layout: _Layout, schemas: Mapping[str, EvidenceSchema], reader: _
             continue
         schema = schemas[evidence_id]
         ok, data = reader.read(names[0], evidence_id)
-        if ok and not _validate(schema, data, names[0], soft, reader.located(names[0])):
+        if ok and not _validate(schema, data, names[0], soft, _locator(reader, names[0])):
             documents[evidence_id] = Document(evidence_id, names[0], schema.convert_dates(data))
     return documents
 
@@ -495,7 +507,7 @@ def _collections(layout: _Layout, schemas: Mapping[str, EvidenceSchema], reader:
             ok, data = reader.read(rel, evidence_id)
             if not ok:
                 continue
-            if _validate(schema, data, rel, soft, reader.located(rel)):
+            if _validate(schema, data, rel, soft, _locator(reader, rel)):
                 invalid += 1
             else:
                 documents.append(Document(evidence_id, rel, schema.convert_dates(data)))
