@@ -104,7 +104,8 @@ def test_a_zip_bomb_is_refused_before_anything_is_unpacked(criteria, tmp_path, g
     # The limit sits just above the template's own size (about 0.1 MB with the
     # shipped criteria's evidence types), so only the unpacked size can refuse it.
     message = _refusal(criteria, path, max_file_mb=0.12)
-    assert "would unpack to 3 MB, over the limit of 2.4 MB; it is refused" in message
+    assert "over the limit of 2.4 MB; it is refused" in message
+    assert "would unpack to " in message
 
 
 def test_a_file_over_the_size_limit_is_refused_unread(criteria, tmp_path, good_book):
