@@ -408,3 +408,25 @@ def test_unreadable_folder(tmp_path):
         assert problems_of(root)[0].endswith("focus_group`: permission denied")
     finally:
         (root / "focus_group").chmod(0o755)
+
+
+@pytest.mark.parametrize("name,expected", [
+    ("staff-survey.yaml", "b/staff-survey.yaml: matches no evidence type: did you mean "
+                          "`staff_survey.yaml`? Rename it, or it is not read"),
+    ("Strategy.yaml", "b/Strategy.yaml: matches no evidence type: did you mean "
+                      "`strategy.yaml`?"),
+    ("stratgy.json", "b/stratgy.json: matches no evidence type: did you mean `strategy.json`?"),
+    ("focus-group/a.yaml", "b/focus-group: matches no evidence type: did you mean the folder "
+                           "`focus_group/`?"),
+])
+def test_a_misnamed_evidence_file_says_did_you_mean(tmp_path, monkeypatch, name, expected):
+    monkeypatch.chdir(tmp_path)
+    make(tmp_path / "b", {"bundle.yaml": MANIFEST, name: "title: t\n"})
+    assert any(p.startswith(expected) for p in problems_of(Path("b"))), problems_of(Path("b"))
+
+
+def test_a_name_unlike_any_type_is_still_only_unused(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    make(tmp_path / "b", {"bundle.yaml": MANIFEST, "meeting_notes.yaml": "a: 1\n",
+                          "strategy_2019.yaml": "a: 1\n"})
+    assert load_bundle(Path("b"), SCHEMAS).unused == ("meeting_notes.yaml", "strategy_2019.yaml")
