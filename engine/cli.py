@@ -30,11 +30,13 @@ def resolve_criteria(value: str | None) -> Path:
     if shipped is not None:
         return shipped
     raise UsageError(f"{value}: no such criteria directory or shipped criteria set "
-                     f"(shipped: cqc_well_led, nhs_well_led_2017)")
+                     f"(shipped: cqc_well_led, cqc_well_led_2023, nhs_well_led_2017)")
 
 
 def _bundle_dir(value: str) -> Path:
     path = Path(value)
+    if _is_workbook(path):
+        return path         # a workbook bundle (.xlsx): engine/evidence/workbook.py checks it
     if not path.is_dir():
         raise UsageError(f"{value}: no such bundle folder; give the folder that holds bundle.yaml")
     return path
@@ -361,6 +363,13 @@ def validate(bundle: str, criteria: str | None, max_file_mb: float, max_criteria
     def action() -> int:
         limits = _limits(max_criteria_mb, max_depth)
         compiled = load_criteria(_criteria(criteria), limits)
+        if _is_workbook(Path(bundle)):
+            from engine.evidence.workbook import load_workbook_bundle
+
+            loaded, _ = load_workbook_bundle(Path(bundle), compiled.schemas,
+                                             max_file_mb=max_file_mb)
+            click.echo(f"{bundle}: valid")
+            return 0
         loaded = load_bundle(_bundle_dir(bundle), compiled.schemas, max_file_mb=max_file_mb)
         click.echo(f"{bundle}: valid ({len(loaded.files)} files read)")
         for path in loaded.unused:
@@ -400,7 +409,7 @@ def init(bundle: str, criteria: str | None, max_criteria_mb: float, max_depth: i
 @click.option("--criteria", help="Criteria directory or shipped set (default cqc_well_led).")
 @click.option("-o", "--out", help="Output folder (default wellled-out/<bundle folder name>).")
 @click.option("--format", "formats", default="json,html,md", show_default=True,
-              help="Comma-separated: json, html, md.")
+              help="Comma-separated: json, html, md, xlsx.")
 @click.option("--lenient", is_flag=True,
               help="Treat invalid documents as not provided and list their problems.")
 @click.option("--include-sensitive", is_flag=True,
@@ -417,19 +426,20 @@ def assess(bundle: str, criteria: str | None, out: str | None, formats: str, len
     from engine.api import AssessOptions, assess_bundle, load_criteria, write_outputs
 
     def action() -> int:
-        chosen = _formats(formats, ("json", "html", "md"))
+        chosen = _formats(formats, ("json", "html", "md", "xlsx"))
         bundle_dir = _bundle_dir(bundle)
         options = AssessOptions(lenient=lenient, include_sensitive=include_sensitive,
                                 suppress_below=suppress_below, max_file_mb=max_file_mb)
         limits = _limits(max_criteria_mb, max_depth)
         compiled = load_criteria(_criteria(criteria), limits)
         result = assess_bundle(compiled, bundle_dir, options)
-        target = Path(out) if out else Path("wellled-out") / bundle_dir.resolve().name
+        target = Path(out) if out else Path("wellled-out") / _bundle_name(bundle_dir)
         written = write_outputs(result, target, chosen, options)
         root = result["framework"]["root"]
         top = result["results"].get(root, {})
-        click.echo(f"{result['bundle']['provider']['name']}: {top.get('title', root)}: "
-                   f"{_level_text(top)} ({top.get('status', 'not_assessed').replace('_', ' ')})")
+        click.echo(_headline(result))
+        for line in _concern_lines(result):
+            click.echo(line)
         for path in written:
             click.echo(f"wrote {path}")
         return 0
@@ -437,12 +447,25 @@ def assess(bundle: str, criteria: str | None, out: str | None, formats: str, len
     sys.exit(_run(action))
 
 
-def _level_text(node: dict) -> str:
-    if node.get("level") is None:
-        return "not assessed"
-    if node.get("max_level") not in (None, node["level"]):
-        return f"{node['label']}, could be {node['max_label']}"
-    return str(node["label"])
+def _concern_lines(result: dict) -> list[str]:
+    """One line per raised concern at the root: something to talk about, never averaged away."""
+    root = result["results"].get(result["framework"]["root"], {})
+    nodes = result["results"]
+    return [f"  concern to discuss: {c['text']} ({nodes.get(c['node'], {}).get('title', c['node'])})"
+            for c in root.get("concerns", [])]
+
+
+def _headline(result: dict) -> str:
+    """The assess summary line: the root's judgement with its range, status and coverage."""
+    from engine.output.explain import judgement_line
+
+    root = result["framework"]["root"]
+    nodes = result["results"]
+    top = nodes.get(root)
+    name = result["bundle"]["provider"].get("name") or result["bundle"].get("name")
+    if top is None:
+        return f"{name}: {root}: not assessed"
+    return f"{name}: {top['title']}: {judgement_line(top, nodes)}"
 
 
 @cli.command()
@@ -515,7 +538,7 @@ def batch(root: str, criteria: str | None, out: str, jobs: int, formats: str,
         options = AssessOptions(lenient=lenient, include_sensitive=include_sensitive,
                                 suppress_below=suppress_below)
         summary = run_batch(root_dir, _criteria(criteria), Path(out), jobs=jobs,
-                            formats=_formats(formats, ("json", "html", "md")),
+                            formats=_formats(formats, ("json", "html", "md", "xlsx")),
                             options=options, since=Path(since) if since else None,
                             progress=sys.stderr.isatty(), echo=_echo_err)
         click.echo(f"{summary.done} bundles assessed, {len(summary.failed)} failed; "
@@ -523,6 +546,79 @@ def batch(root: str, criteria: str | None, out: str, jobs: int, formats: str,
         for name, problem in summary.failed:
             _echo_err(f"failed: {name}: {problem}")
         return 1 if summary.failed else 0
+
+    sys.exit(_run(action))
+
+
+# ---------------------------------------------------------------- spreadsheets
+
+
+def _is_workbook(path: Path) -> bool:
+    from engine.evidence.workbook import is_workbook
+
+    return is_workbook(path)
+
+
+def _bundle_name(path: Path) -> str:
+    """The name of a bundle's output folder: its folder's name, or a workbook's without .xlsx."""
+    return path.stem if _is_workbook(path) else path.resolve().name
+
+
+@cli.command()
+@click.argument("out")
+@click.option("--criteria", help="Criteria directory or shipped set (default cqc_well_led).")
+@click.option("--from", "from_bundle", help="Fill the workbook with this bundle folder's evidence.")
+@click.option("--max-file-mb", type=float, default=50.0, show_default=True,
+              help="Refuse an evidence file larger than this many megabytes.")
+@criteria_limits
+def template(out: str, criteria: str | None, from_bundle: str | None, max_file_mb: float,
+             max_criteria_mb: float, max_depth: int) -> None:
+    """Write an evidence workbook (.xlsx) to fill in: one sheet per evidence type."""
+    from engine.api import load_criteria
+    from engine.app.workbooks import make_template
+
+    def action() -> int:
+        limits = _limits(max_criteria_mb, max_depth)
+        compiled = load_criteria(_criteria(criteria), limits)
+        source = _bundle_dir(from_bundle) if from_bundle else None
+        if source is not None and _is_workbook(source):
+            raise UsageError(f"--from {from_bundle}: give a bundle folder (the workbook "
+                             "already is one)")
+        sheets = make_template(Path(out), compiled, source, max_file_mb)
+        filled = f", filled from {from_bundle}" if from_bundle else ""
+        click.echo(f"wrote {out} ({sheets} sheets{filled})")
+        return 0
+
+    sys.exit(_run(action))
+
+
+@cli.command(name="import")
+@click.argument("workbook")
+@click.argument("out")
+@click.option("--criteria", help="Criteria directory or shipped set (default cqc_well_led).")
+@click.option("--lenient", is_flag=True,
+              help="Leave invalid documents out, list their problems, write the rest.")
+@click.option("--max-file-mb", type=float, default=50.0, show_default=True,
+              help="Refuse a workbook larger than this many megabytes.")
+@criteria_limits
+def import_cmd(workbook: str, out: str, criteria: str | None, lenient: bool,
+               max_file_mb: float, max_criteria_mb: float, max_depth: int) -> None:
+    """Turn an evidence workbook (.xlsx) into a bundle folder of YAML files."""
+    from engine.api import load_criteria
+    from engine.app.workbooks import import_workbook
+
+    def action() -> int:
+        path = Path(workbook)
+        if not _is_workbook(path):
+            raise UsageError(f"{workbook}: give an Excel workbook (.xlsx)")
+        limits = _limits(max_criteria_mb, max_depth)
+        compiled = load_criteria(_criteria(criteria), limits)
+        written, problems = import_workbook(path, Path(out), compiled, lenient=lenient,
+                                            max_file_mb=max_file_mb)
+        for problem in problems:
+            _echo_err(f"left out: {problem}")
+        click.echo(f"wrote {out} ({len(written)} files)")
+        return 0
 
     sys.exit(_run(action))
 

@@ -148,6 +148,19 @@ or `nearest`, bands that do not rise, or a statement or key question that
 does not say how its children combine (`aggregate ID`).
 
 Correct the aggregation, or add the `aggregate` line."""),
+    "E035": Code("concern text given twice", """\
+Two concerns in the set have the same text. A concern is known by its text
+(tests say `expect concern "TEXT" is raised`, reports list it by its text),
+so each text may be declared once. The message names both places.
+
+Reword one of them, or remove the repeat."""),
+    "E036": Code("category not listed in the framework's `categories`", """\
+The framework lists the only categories its criteria may use
+(`categories processes staff_feedback ...`), and a criterion's `category`
+is not one of them. The message says "did you mean" when a listed category
+is close.
+
+Correct the category, or add it to the framework's `categories` line."""),
     # evidence and types
     "E040": Code("field not defined by the evidence schema", """\
 An expression reads a field that the evidence type's JSON Schema does not
