@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -33,15 +34,28 @@ NO_SPAN = Span("<none>", 0, 0, 0, 0)
 
 @dataclass(frozen=True, slots=True)
 class SourceFile:
-    """A criteria file's text, with the name it is shown by in messages."""
+    r"""A criteria file's text, with the name it is shown by in messages.
+
+    >>> SourceFile(None, "a.crit", "one\ntwo\r\nthree").line(2)
+    'two'
+    """
 
     path: Path
     name: str
     text: str
+    # Where each line starts, found once on the first `line()` call: a file with
+    # thousands of diagnostics must not be scanned from the top for each (issue 19).
+    starts: list[int] | None = field(default=None, compare=False, repr=False)
 
     def line(self, number: int) -> str:
-        lines = self.text.splitlines()
-        return lines[number - 1] if 0 < number <= len(lines) else ""
+        starts = self.starts
+        if starts is None:
+            starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
+            object.__setattr__(self, "starts", starts)
+        if not 0 < number <= len(starts):
+            return ""
+        end = starts[number] - 1 if number < len(starts) else len(self.text)
+        return self.text[starts[number - 1]:end].removesuffix("\r")
 
 
 SNIPPET_WIDTH = 100
@@ -61,7 +75,7 @@ def snippet(source: SourceFile | None, span: Span) -> str:
     """
     if source is None or span.line <= 0:
         return ""
-    text = _line(source.text, span.line).expandtabs(1)
+    text = source.line(span.line).expandtabs(1)
     start = max(span.column - 1, 0)
     end = span.end_column - 1 if span.end_line == span.line else len(text)
     width = max(end - start, 1)
@@ -73,14 +87,3 @@ def snippet(source: SourceFile | None, span: Span) -> str:
         width = max(1, min(width, SNIPPET_WIDTH - (start - (3 if left else 0))))
     gutter = f"{span.line:>4} | "
     return f"{gutter}{text}\n{' ' * (len(gutter) - 2)}| {' ' * start}{'^' * width}"
-
-
-def _line(text: str, number: int) -> str:
-    """Line ``number`` (1-based) of ``text`` without splitting the whole text."""
-    start = 0
-    for _ in range(number - 1):
-        start = text.find("\n", start) + 1
-        if start == 0:
-            return ""
-    end = text.find("\n", start)
-    return text[start:] if end < 0 else text[start:end]
