@@ -17,6 +17,7 @@ import click
 from engine import __version__
 from engine.errors import BundleError, CriteriaError, UsageError, WellledError
 from engine.resources import DEFAULT_CRITERIA, shipped_criteria
+from engine.words import printable
 
 
 def resolve_criteria(value: str | None) -> Path:
@@ -170,6 +171,75 @@ class _Group(click.Group):
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
+# ---------------------------------------------------------------- output safety (batchout)
+
+# Exit status when the reader of our output went away (`wellled test | head -1`): what a
+# program stopped by SIGPIPE reports to the shell (128 + 13), without a message.
+PIPE_CLOSED = 141
+
+
+def _pipe_closed() -> int:
+    """The reader of stdout has gone: stop quietly. Point stdout at /dev/null so that the
+    final flush at exit does not complain again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return PIPE_CLOSED
+
+
+class _Megabytes(click.ParamType):
+    """A file-size limit in megabytes: a finite number above 0 and at most 10,000."""
+
+    name = "megabytes"
+    maximum = 10_000.0
+
+    def convert(self, value, param, ctx):
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number of megabytes", param, ctx)
+        if not (0 < number <= self.maximum):      # also refuses nan and inf
+            self.fail(f"{value} must be a number of megabytes above 0 and at most "
+                      f"{self.maximum:,.0f}", param, ctx)
+        return number
+
+
+class _Seconds(click.ParamType):
+    """A time limit in seconds: a finite number above 0."""
+
+    name = "seconds"
+
+    def convert(self, value, param, ctx):
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number of seconds", param, ctx)
+        if not (0 < number < 10**9):
+            self.fail(f"{value} must be a number of seconds above 0", param, ctx)
+        return number
+
+
+MEGABYTES = _Megabytes()
+SECONDS = _Seconds()
+
+
+def _assess_target(out: str | None, bundle_dir: Path) -> Path:
+    """Where `assess` writes: ``-o``, else ``wellled-out/<bundle name>`` here, or beside the
+    bundle when here is inside it. The engine never writes into a bundle."""
+    bundle_real = bundle_dir.resolve()
+    if out:
+        target = Path(out)
+        real = target.resolve()
+        if real == bundle_real or real.is_relative_to(bundle_real):
+            raise UsageError(f"-o {printable(out)} is inside the bundle; wellled never writes "
+                             "into a bundle: give a folder outside it")
+        return target
+    target = Path("wellled-out") / _bundle_name(bundle_dir)
+    if target.resolve().is_relative_to(bundle_real):
+        target = bundle_real.parent / "wellled-out" / _bundle_name(bundle_dir)
+    return target
 
 
 def _run(action, writes: bool = True) -> int:
@@ -204,6 +274,8 @@ def _run(action, writes: bool = True) -> int:
                   "--max-depth should allow); lower --max-depth, or split the deepest "
                   "condition into `let` names")
         return 1
+    except BrokenPipeError:
+        return _pipe_closed()
     except Exception as err:  # a bug in wellled: one line, the traceback only on request
         if os.environ.get("WELLLED_DEBUG"):
             raise
@@ -351,7 +423,7 @@ def test_cmd(criteria: str | None, junit: str | None, coverage: bool, max_criter
 @cli.command()
 @click.argument("bundle")
 @click.option("--criteria", help="Criteria directory or shipped set (default cqc_well_led).")
-@click.option("--max-file-mb", type=float, default=50.0, show_default=True,
+@click.option("--max-file-mb", type=MEGABYTES, default=50.0, show_default=True,
               help="Refuse an evidence file larger than this many megabytes.")
 @criteria_limits
 def validate(bundle: str, criteria: str | None, max_file_mb: float, max_criteria_mb: float,
@@ -371,9 +443,10 @@ def validate(bundle: str, criteria: str | None, max_file_mb: float, max_criteria
             click.echo(f"{bundle}: valid")
             return 0
         loaded = load_bundle(_bundle_dir(bundle), compiled.schemas, max_file_mb=max_file_mb)
-        click.echo(f"{bundle}: valid ({len(loaded.files)} files read)")
+        click.echo(f"{printable(bundle)}: valid ({len(loaded.files)} files read)")
         for path in loaded.unused:
-            click.echo(f"{bundle}/{path}: unused: matches no evidence type of the criteria")
+            click.echo(f"{printable(bundle)}/{printable(path)}: unused: matches no evidence "
+                       "type of the criteria")
         return 0
 
     sys.exit(_run(action, writes=False))
@@ -416,7 +489,7 @@ def init(bundle: str, criteria: str | None, max_criteria_mb: float, max_depth: i
               help="Quote fields marked x-sensitive in the outputs.")
 @click.option("--suppress-below", type=int, default=10, show_default=True,
               help="Show counts of people below this as 'fewer than N' in reports.")
-@click.option("--max-file-mb", type=float, default=50.0, show_default=True,
+@click.option("--max-file-mb", type=MEGABYTES, default=50.0, show_default=True,
               help="Refuse an evidence file larger than this many megabytes.")
 @criteria_limits
 def assess(bundle: str, criteria: str | None, out: str | None, formats: str, lenient: bool,
@@ -426,24 +499,26 @@ def assess(bundle: str, criteria: str | None, out: str | None, formats: str, len
     from engine.api import AssessOptions, assess_bundle, load_criteria, write_outputs
 
     def action() -> int:
+        from engine.output.write import check_output_folder
+
         chosen = _formats(formats, ("json", "html", "md", "xlsx"))
         bundle_dir = _bundle_dir(bundle)
+        target = check_output_folder(_assess_target(out, bundle_dir))
         options = AssessOptions(lenient=lenient, include_sensitive=include_sensitive,
                                 suppress_below=suppress_below, max_file_mb=max_file_mb)
         limits = _limits(max_criteria_mb, max_depth)
         compiled = load_criteria(_criteria(criteria), limits)
         result = assess_bundle(compiled, bundle_dir, options)
-        target = Path(out) if out else Path("wellled-out") / _bundle_name(bundle_dir)
         written = write_outputs(result, target, chosen, options)
         root = result["framework"]["root"]
         top = result["results"].get(root, {})
         for line in set_aside_lines(result):
-            _echo_err(line)
-        click.echo(_headline(result))
+            _echo_err(printable(line))
+        click.echo(printable(_headline(result)))      # a name cannot forge a line
         for line in _concern_lines(result):
-            click.echo(line)
+            click.echo(printable(line))
         for path in written:
-            click.echo(f"wrote {path}")
+            click.echo(f"wrote {printable(str(path))}")
         return 0
 
     sys.exit(_run(action))
@@ -536,12 +611,17 @@ def explain(bundle: str, node: str | None, criteria: str | None, lenient: bool,
               help="Quote fields marked x-sensitive in the outputs.")
 @click.option("--suppress-below", type=int, default=10, show_default=True,
               help="Show counts of people below this as 'fewer than N' in reports.")
+@click.option("--max-file-mb", type=MEGABYTES, default=50.0, show_default=True,
+              help="Refuse evidence files larger than this.")
+@click.option("--timeout", type=SECONDS, default=600.0, show_default=True,
+              help="Seconds one bundle may take; a bundle taking longer fails, the rest go on.")
 def batch(root: str, criteria: str | None, out: str, jobs: int, formats: str,
           since: str | None, lenient: bool, include_sensitive: bool,
-          suppress_below: int) -> None:
+          suppress_below: int, max_file_mb: float, timeout: float) -> None:
     """Assess every bundle under ROOT in parallel; write summary.csv and index.html."""
     from engine.api import AssessOptions
     from engine.output.batch import run_batch
+    from engine.output.write import check_output_folder
 
     def action() -> int:
         if jobs < 1:
@@ -549,16 +629,20 @@ def batch(root: str, criteria: str | None, out: str, jobs: int, formats: str,
         root_dir = Path(root)
         if not root_dir.is_dir():
             raise UsageError(f"{root}: no such folder")
+        out_dir = Path(out)
+        if out_dir.exists() and not out_dir.is_dir():
+            check_output_folder(out_dir)          # says what is in the way
         options = AssessOptions(lenient=lenient, include_sensitive=include_sensitive,
-                                suppress_below=suppress_below)
-        summary = run_batch(root_dir, _criteria(criteria), Path(out), jobs=jobs,
+                                suppress_below=suppress_below, max_file_mb=max_file_mb)
+        summary = run_batch(root_dir, _criteria(criteria), out_dir, jobs=jobs,
                             formats=_formats(formats, ("json", "html", "md", "xlsx")),
                             options=options, since=Path(since) if since else None,
-                            progress=sys.stderr.isatty(), echo=_echo_err)
-        click.echo(f"{summary.done} bundles assessed, {len(summary.failed)} failed; "
-                   f"summary in {summary.out}")
+                            progress=sys.stderr.isatty(), echo=_echo_err, timeout=timeout)
         for name, problem in summary.failed:
-            _echo_err(f"failed: {name}: {problem}")
+            _echo_err(f"failed: {printable(name)}: {printable(problem)}")
+        click.echo(f"{summary.done} bundles assessed, {len(summary.failed)} failed, "
+                   f"{len(summary.skipped)} folders skipped; summary in "
+                   f"{printable(str(summary.out))}")
         return 1 if summary.failed else 0
 
     sys.exit(_run(action))
@@ -582,7 +666,7 @@ def _bundle_name(path: Path) -> str:
 @click.argument("out")
 @click.option("--criteria", help="Criteria directory or shipped set (default cqc_well_led).")
 @click.option("--from", "from_bundle", help="Fill the workbook with this bundle folder's evidence.")
-@click.option("--max-file-mb", type=float, default=50.0, show_default=True,
+@click.option("--max-file-mb", type=MEGABYTES, default=50.0, show_default=True,
               help="Refuse an evidence file larger than this many megabytes.")
 @criteria_limits
 def template(out: str, criteria: str | None, from_bundle: str | None, max_file_mb: float,
@@ -612,7 +696,7 @@ def template(out: str, criteria: str | None, from_bundle: str | None, max_file_m
 @click.option("--criteria", help="Criteria directory or shipped set (default cqc_well_led).")
 @click.option("--lenient", is_flag=True,
               help="Leave invalid documents out, list their problems, write the rest.")
-@click.option("--max-file-mb", type=float, default=50.0, show_default=True,
+@click.option("--max-file-mb", type=MEGABYTES, default=50.0, show_default=True,
               help="Refuse a workbook larger than this many megabytes.")
 @criteria_limits
 def import_cmd(workbook: str, out: str, criteria: str | None, lenient: bool,
@@ -641,6 +725,8 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``wellled`` console script."""
     try:
         cli.main(args=argv, prog_name="wellled", standalone_mode=True)
+    except BrokenPipeError:
+        return _pipe_closed()
     except SystemExit as exit_:
         code = exit_.code
         return code if isinstance(code, int) else (0 if code is None else 2)
