@@ -744,12 +744,14 @@ def import_cmd(workbook: str, out: str, criteria: str | None, lenient: bool,
               help="Worker processes assessing bundles.")
 @click.option("--lenient", is_flag=True,
               help="Treat invalid documents as not provided.")
-@click.option("--max-file-mb", type=float, default=50.0, show_default=True)
+@click.option("--max-file-mb", type=MEGABYTES, default=50.0, show_default=True,
+              help="Refuse an evidence file larger than this many megabytes.")
 def diff(old: str, new: str, bundles_root: str | None, out: str, formats: str,
          fail_on_change: bool, jobs: int, lenient: bool, max_file_mb: float) -> None:
-    """Show what a criteria change does: the criteria node by node, and with BUNDLES_ROOT
-    every bundle's judgements under both versions. OLD and NEW are criteria folders or
-    shipped set names."""
+    """Show what a criteria change does to the criteria and to bundles' judgements.
+
+    The criteria node by node, and with BUNDLES_ROOT every bundle's judgements under both
+    versions. OLD and NEW are criteria folders or shipped set names."""
     from engine.api import AssessOptions
     from engine.app.diff import FORMATS, run_diff, write_diff
     from engine.words import printable
@@ -795,8 +797,10 @@ def diff(old: str, new: str, bundles_root: str | None, out: str, formats: str,
 @click.option("--format", "formats", default="md,html,csv", show_default=True,
               help="Comma-separated: md, html, csv.")
 def table(criteria: str | None, out: str, formats: str) -> None:
-    """List every criterion with its statement, category, each level's condition in words
-    and its advice, caps, concerns and source: the view a policy board signs off."""
+    """List every criterion for review: the view a policy board signs off.
+
+    Each criterion with its statement, category, each level's condition in words and its
+    advice, caps, concerns and source."""
     from engine.api import load_criteria
     from engine.app.table import FORMATS, write_table
 
