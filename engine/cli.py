@@ -255,7 +255,7 @@ def _run(action, writes: bool = True) -> int:
         _echo_err(f"{errors} error{'s' if errors != 1 else ''}: the criteria cannot be used")
         return 1
     except BundleError as err:
-        for problem in err.problems:
+        for problem in err.details:     # each problem's line, then its source line and help
             _echo_err(problem)
         count = len(err.problems)
         _echo_err(f"{count} problem{'s' if count != 1 else ''} in the evidence bundle"
@@ -455,20 +455,26 @@ def validate(bundle: str, criteria: str | None, max_file_mb: float, max_criteria
 @cli.command()
 @click.argument("bundle")
 @click.option("--criteria", help="Criteria directory or shipped set (default cqc_well_led).")
+@click.option("--force", is_flag=True,
+              help="Add templates to a folder that already holds a bundle (never overwrites).")
 @criteria_limits
-def init(bundle: str, criteria: str | None, max_criteria_mb: float, max_depth: int) -> None:
+def init(bundle: str, criteria: str | None, force: bool, max_criteria_mb: float,
+         max_depth: int) -> None:
     """Create a new bundle: bundle.yaml and a commented template per evidence type."""
     from engine.api import load_criteria
-    from engine.evidence.init import init_bundle
+    from engine.evidence.init import init_bundle, next_steps
 
     def action() -> int:
         limits = _limits(max_criteria_mb, max_depth)
         compiled = load_criteria(_criteria(criteria), limits)
-        written, kept = init_bundle(Path(bundle), compiled)
+        written, kept = init_bundle(Path(bundle), compiled, force=force)
         for path in written:
             click.echo(f"created {path}")
         for path in kept:
             click.echo(f"kept {path} (it exists; init never overwrites)")
+        click.echo("")
+        for line in next_steps(bundle, criteria):
+            click.echo(line)
         return 0
 
     sys.exit(_run(action))
