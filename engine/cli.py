@@ -455,11 +455,11 @@ def validate(bundle: str, criteria: str | None, max_file_mb: float, max_criteria
 @cli.command()
 @click.argument("bundle")
 @click.option("--criteria", help="Criteria directory or shipped set (default cqc_well_led).")
-@criteria_limits
 @click.option("--force", is_flag=True,
               help="Add templates to a folder that already holds a bundle (never overwrites).")
-def init(bundle: str, criteria: str | None, max_criteria_mb: float, max_depth: int,
-         force: bool) -> None:
+@criteria_limits
+def init(bundle: str, criteria: str | None, force: bool, max_criteria_mb: float,
+         max_depth: int) -> None:
     """Create a new bundle: bundle.yaml and a commented template per evidence type."""
     from engine.api import load_criteria
     from engine.evidence.init import init_bundle, next_steps
@@ -748,10 +748,9 @@ def import_cmd(workbook: str, out: str, criteria: str | None, lenient: bool,
               help="Refuse an evidence file larger than this many megabytes.")
 def diff(old: str, new: str, bundles_root: str | None, out: str, formats: str,
          fail_on_change: bool, jobs: int, lenient: bool, max_file_mb: float) -> None:
-    """Show what a criteria change does to the criteria and to bundles' judgements.
-
-    The criteria node by node, and with BUNDLES_ROOT every bundle's judgements under both
-    versions. OLD and NEW are criteria folders or shipped set names."""
+    """Show what a criteria change does: the criteria node by node, and with BUNDLES_ROOT
+    every bundle's judgements under both versions. OLD and NEW are criteria folders or
+    shipped set names."""
     from engine.api import AssessOptions
     from engine.app.diff import FORMATS, run_diff, write_diff
     from engine.words import printable
@@ -797,10 +796,8 @@ def diff(old: str, new: str, bundles_root: str | None, out: str, formats: str,
 @click.option("--format", "formats", default="md,html,csv", show_default=True,
               help="Comma-separated: md, html, csv.")
 def table(criteria: str | None, out: str, formats: str) -> None:
-    """List every criterion for review: the view a policy board signs off.
-
-    Each criterion with its statement, category, each level's condition in words and its
-    advice, caps, concerns and source."""
+    """List every criterion with its statement, category, each level's condition in words
+    and its advice, caps, concerns and source: the view a policy board signs off."""
     from engine.api import load_criteria
     from engine.app.table import FORMATS, write_table
 

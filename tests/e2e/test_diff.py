@@ -153,14 +153,19 @@ def test_a_bundle_that_fails_under_one_version_only_is_called_out(tmp_path):
     for name in ("harrowmere", "northfield"):
         shutil.copytree(BUNDLES / name, bundles / name)
     new = raised_threshold(tmp_path / "new")
-    # the new version allows a benchmark group name no longer than 10 characters: both
-    # bundles' surveys name a longer one (the sets' own test evidence names none, so the
-    # new set still checks, test evidence included)
+    # the new version requires a field the harrowmere survey does not have
     schema = new / "evidence_schemas" / "staff_survey.schema.json"   # found before the shipped one
     schema.parent.mkdir()
     data = json.loads((ROOT / "evidence_schemas" / schema.name).read_text(encoding="utf-8"))
-    data["properties"]["benchmark_group"]["maxLength"] = 10
+    data.setdefault("required", []).append("new_required_field")
+    data.setdefault("properties", {})["new_required_field"] = {"type": "string"}
     schema.write_text(json.dumps(data), encoding="utf-8")
+    # the set's own test blocks give the field, or `check` refuses their evidence (E043)
+    for crit in new.rglob("*.crit"):
+        text = crit.read_text(encoding="utf-8")
+        crit.write_text(text.replace("evidence staff_survey = {",
+                                     'evidence staff_survey = {"new_required_field": "x", '),
+                        encoding="utf-8")
     out = tmp_path / "out"
     code, stdout, stderr = run("diff", SHIPPED, new, bundles, "-o", out)
     assert code == 0, stderr

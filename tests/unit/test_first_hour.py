@@ -50,10 +50,10 @@ def test_top_level_help_shows_each_description_whole():
     assert code == 0
     listing = out.split("Commands:")[1]
     assert "..." not in listing
+    words = " ".join(listing.split())
     for name, command in _commands():
-        first = command.help.strip().split("\n\n")[0].replace("\n", " ")
-        words = " ".join(listing.split())
-        assert f"{name} {first}" in words
+        whole = " ".join(command.get_short_help_str(limit=10_000).split())
+        assert f"{name} {whole}" in words
 
 
 # ---------------------------------------------------------------- explain a code
