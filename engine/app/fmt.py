@@ -11,18 +11,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engine.language.fmt import format_files
+from engine.language.fmt import format_changes
+from engine.language.limits import Limits
 from engine.output.write import atomic_write
 
 
-def format_set(path: Path, write: bool) -> list[str]:
+def format_set(path: Path, write: bool, limits: Limits = Limits()) -> list[str]:
     """Format every ``.crit`` file of the set at ``path``; the display paths that changed.
 
     With ``write`` false nothing is written (``wellled fmt --check``). If any
     file has a syntax error, nothing is written and ``CriteriaError`` names them all.
     """
-    changed = format_files(Path(path))
+    changed = format_changes(Path(path), limits)
     if write:
-        for _, file_path, formatted in changed:
+        for _, file_path, _, formatted in changed:
             atomic_write(file_path, formatted)
-    return [name for name, _, _ in changed]
+    return [name for name, _, _, _ in changed]
