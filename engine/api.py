@@ -47,18 +47,28 @@ def assess_bundle(criteria, bundle: str | Path, options: AssessOptions = AssessO
 
 def write_outputs(result: dict[str, Any], out: Path, formats: tuple[str, ...],
                   options: AssessOptions = AssessOptions()) -> list[Path]:
-    """Write ``result.json``, ``report.html`` and ``report.md`` (as asked) atomically."""
+    """Write ``result.json``, ``report.html``, ``report.md`` and ``report.pdf`` (as asked)
+    atomically; every output is made before the first is written."""
     from engine.output.report import render
     from engine.output.results import dump_result
-    from engine.output.write import atomic_write
+    from engine.output.write import atomic_write, atomic_write_bytes
 
-    names = {"json": "result.json", "html": "report.html", "md": "report.md"}
-    texts = {}
+    names = {"json": "result.json", "html": "report.html", "md": "report.md",
+             "pdf": "report.pdf"}
+    texts: dict[str, str | bytes] = {}
     for fmt in formats:
-        texts[fmt] = dump_result(result) if fmt == "json" else render(result, fmt, options)
+        if fmt == "pdf":
+            from engine.output.pdf import pdf_bytes
+
+            texts[fmt] = pdf_bytes(result, options)
+        else:
+            texts[fmt] = dump_result(result) if fmt == "json" else render(result, fmt, options)
     written = []
     for fmt, text in texts.items():
         path = out / names[fmt]
-        atomic_write(path, text)
+        if isinstance(text, bytes):
+            atomic_write_bytes(path, text)
+        else:
+            atomic_write(path, text)
         written.append(path)
     return written

@@ -229,7 +229,10 @@ def init(bundle: str, criteria: str | None) -> None:
 @click.option("--criteria", help="Criteria directory or shipped set (default cqc_well_led).")
 @click.option("-o", "--out", help="Output folder (default wellled-out/<bundle folder name>).")
 @click.option("--format", "formats", default="json,html,md", show_default=True,
-              help="Comma-separated: json, html, md.")
+              help="Comma-separated: json, html, md, pdf.")
+@click.option("--since", type=click.Path(),
+              help="An earlier result.json (or its output folder): show each judgement's "
+                   "change since then.")
 @click.option("--lenient", is_flag=True,
               help="Treat invalid documents as not provided and list their problems.")
 @click.option("--include-sensitive", is_flag=True,
@@ -237,29 +240,51 @@ def init(bundle: str, criteria: str | None) -> None:
 @click.option("--suppress-below", type=int, default=10, show_default=True,
               help="Show counts of people below this as 'fewer than N' in reports.")
 @click.option("--max-file-mb", type=float, default=50.0, show_default=True)
-def assess(bundle: str, criteria: str | None, out: str | None, formats: str, lenient: bool,
-           include_sensitive: bool, suppress_below: int, max_file_mb: float) -> None:
+def assess(bundle: str, criteria: str | None, out: str | None, formats: str, since: str | None,
+           lenient: bool, include_sensitive: bool, suppress_below: int,
+           max_file_mb: float) -> None:
     """Assess one evidence bundle and write result.json, report.html, report.md."""
     from engine.api import AssessOptions, assess_bundle, load_criteria, write_outputs
 
     def action() -> int:
-        chosen = _formats(formats, ("json", "html", "md"))
+        chosen = _formats(formats, ("json", "html", "md", "pdf"))
+        if "pdf" in chosen:
+            from engine.output.pdf import require
+
+            require()
         bundle_dir = _bundle_dir(bundle)
+        previous = _previous(since)
         options = AssessOptions(lenient=lenient, include_sensitive=include_sensitive,
                                 suppress_below=suppress_below, max_file_mb=max_file_mb)
         compiled = load_criteria(resolve_criteria(criteria))
         result = assess_bundle(compiled, bundle_dir, options)
+        if previous is not None:
+            from engine.output.compare import compare
+
+            result["since"] = compare(previous, result)
         target = Path(out) if out else Path("wellled-out") / bundle_dir.resolve().name
         written = write_outputs(result, target, chosen, options)
         root = result["framework"]["root"]
         top = result["results"].get(root, {})
         click.echo(f"{result['bundle']['provider']['name']}: {top.get('title', root)}: "
                    f"{_level_text(top)} ({top.get('status', 'not_assessed').replace('_', ' ')})")
+        if previous is not None:
+            click.echo(f"since {result['since']['previous']['date'] or since}: "
+                       f"{result['since']['lead']}")
         for path in written:
             click.echo(f"wrote {path}")
         return 0
 
     sys.exit(_run(action))
+
+
+def _previous(since: str | None) -> dict | None:
+    """The earlier result named by ``assess --since``, read before any work is done."""
+    if since is None:
+        return None
+    from engine.output.compare import load_previous
+
+    return load_previous(since)
 
 
 def _level_text(node: dict) -> str:

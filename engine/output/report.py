@@ -24,6 +24,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from engine.errors import UsageError
+from engine.output.board import about, board, coverage_words, next_step, plain
 from engine.resources import data_dir
 
 TEMPLATES = {"html": "report.html.j2", "md": "report.md.j2"}
@@ -76,12 +77,16 @@ def environment(fmt: str) -> Environment:
     return env
 
 
-def render(result: dict[str, Any], fmt: str, options: Any) -> str:
-    """The report of ``result`` in ``fmt`` ("html" or "md") as text."""
+def render(result: dict[str, Any], fmt: str, options: Any, *, media: str = "screen") -> str:
+    """The report of ``result`` in ``fmt`` ("html" or "md") as text.
+
+    ``media="pdf"`` gives the HTML the PDF is made from: every criterion open, the
+    working shown, the page furniture of ``@page``.
+    """
     if fmt not in TEMPLATES:
-        raise UsageError(f"no report format `{fmt}`; choose from html, md")
+        raise UsageError(f"no report format `{fmt}`; choose from html, md, pdf")
     template = environment(fmt).get_template(TEMPLATES[fmt])
-    return template.render(result=result, options=options)
+    return template.render(result=result, options=options, view=board(result), media=media)
 
 
 def render_template(name: str, fmt: str, **context: Any) -> str:
@@ -430,6 +435,10 @@ FILTERS = {
     "chart": chart,
     "scale_label": scale_label,
     "words": lambda value: str(value).replace("_", " "),
+    "coverage_words": coverage_words,
+    "next_step": next_step,
+    "plain": plain,
+    "about_notes": about,
 }
 
 MD_FILTERS = {"md": md_escape, "code": md_code, "md_link": md_link, "raw": md_raw}

@@ -66,8 +66,9 @@ def check_golden(name: str, text: str) -> None:
 
 
 TEMPLATE_CONTEXT = {
-    "report.html.j2": {"result", "options"},
-    "report.md.j2": {"result", "options"},
+    "report.html.j2": {"result", "options", "view", "media"},
+    "report.md.j2": {"result", "options", "view", "media"},
+    "_board.html.j2": {"result", "view", "fw", "root", "media"},
     "_macros.html.j2": set(),
     "batch_index.html.j2": {"batch", "options"},
 }
@@ -92,8 +93,8 @@ def test_environment_is_built_once_per_format():
 
 
 def test_unknown_format_is_a_usage_error():
-    with pytest.raises(UsageError, match="no report format `pdf`"):
-        render(rich(), "pdf", AssessOptions())
+    with pytest.raises(UsageError, match="no report format `docx`"):
+        render(rich(), "docx", AssessOptions())
 
 
 # ---------------------------------------------------------------- filters
@@ -248,7 +249,8 @@ def test_every_node_and_evidence_file_has_an_anchor(html):
 
 
 def test_each_criterion_expands_with_its_trace(html):
-    block = re.search(r'<details class="criterion[^"]*" id="node-raise_concerns">(.*?)</details>',
+    # the working is a <details> of its own inside the criterion's: up to the outer one's end
+    block = re.search(r'<details class="criterion[^"]*" id="node-raise_concerns">(.*?)</div>\s*</details>',
                       html, re.S)
     assert block, "raise_concerns is not an expandable section"
     body = block.group(1)
