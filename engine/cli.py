@@ -30,7 +30,7 @@ def resolve_criteria(value: str | None) -> Path:
     if shipped is not None:
         return shipped
     raise UsageError(f"{value}: no such criteria directory or shipped criteria set "
-                     f"(shipped: cqc_well_led, nhs_well_led_2017)")
+                     f"(shipped: cqc_well_led, cqc_well_led_2023, nhs_well_led_2017)")
 
 
 def _bundle_dir(value: str) -> Path:
@@ -264,10 +264,9 @@ def assess(bundle: str, criteria: str | None, out: str | None, formats: str, sin
             result["since"] = compare(previous, result)
         target = Path(out) if out else Path("wellled-out") / bundle_dir.resolve().name
         written = write_outputs(result, target, chosen, options)
-        root = result["framework"]["root"]
-        top = result["results"].get(root, {})
-        click.echo(f"{result['bundle']['provider']['name']}: {top.get('title', root)}: "
-                   f"{_level_text(top)} ({top.get('status', 'not_assessed').replace('_', ' ')})")
+        click.echo(_headline(result))
+        for line in _concern_lines(result):
+            click.echo(line)
         if previous is not None:
             click.echo(f"since {result['since']['previous']['date'] or since}: "
                        f"{result['since']['lead']}")
@@ -287,12 +286,25 @@ def _previous(since: str | None) -> dict | None:
     return load_previous(since)
 
 
-def _level_text(node: dict) -> str:
-    if node.get("level") is None:
-        return "not assessed"
-    if node.get("max_level") not in (None, node["level"]):
-        return f"{node['label']}, could be {node['max_label']}"
-    return str(node["label"])
+def _concern_lines(result: dict) -> list[str]:
+    """One line per raised concern at the root: something to talk about, never averaged away."""
+    root = result["results"].get(result["framework"]["root"], {})
+    nodes = result["results"]
+    return [f"  concern to discuss: {c['text']} ({nodes.get(c['node'], {}).get('title', c['node'])})"
+            for c in root.get("concerns", [])]
+
+
+def _headline(result: dict) -> str:
+    """The assess summary line: the root's judgement with its range, status and coverage."""
+    from engine.output.explain import judgement_line
+
+    root = result["framework"]["root"]
+    nodes = result["results"]
+    top = nodes.get(root)
+    name = result["bundle"]["provider"].get("name") or result["bundle"].get("name")
+    if top is None:
+        return f"{name}: {root}: not assessed"
+    return f"{name}: {top['title']}: {judgement_line(top, nodes)}"
 
 
 @cli.command()

@@ -138,3 +138,88 @@ def _call(e, env):
     if f == "mean":
         return sum(kept) / len(kept)
     return min(kept) if f == "min" else max(kept)
+
+
+# ---------------------------------------------------------------- combining children
+# The spec's paragraph on combining children, written out plainly with whole-number
+# arithmetic (no Fractions, nothing shared with engine/judge/aggregate.py).
+
+
+def _floor_div(a, b):
+    return a // b
+
+
+def _ceil_div(a, b):
+    return -((-a) // b)
+
+
+def _rounded(num, den, rounding):
+    """num/den to a whole number by ``rounding``; None: (num, den) left exact."""
+    if rounding == "nearest":
+        return _floor_div(2 * num + den, 2 * den), 1
+    if rounding == "down":
+        return _floor_div(num, den), 1
+    if rounding == "up":
+        return _ceil_div(num, den), 1
+    return num, den
+
+
+def combine(method, levels, top, rounding=None, bands=()):
+    """One aggregation of whole-number levels (bands: (level, whole-number threshold))."""
+    if method == "min":
+        return min(levels)
+    if method == "max":
+        return max(levels)
+    if method == "mean":
+        value, _ = _rounded(sum(levels), len(levels), rounding or "down")
+        return max(1, min(top, value))
+    if method == "percent":
+        num, den = _rounded(100 * sum(levels), len(levels) * top, rounding)
+        level = 1
+        for band_level, threshold in bands:
+            if num >= threshold * den:            # p >= threshold, exactly
+                level = max(level, band_level)
+        return level
+    raise NotImplementedError(method)
+
+
+def judge_parent(children, *, top, method, rounding=None, bands=(), by_category=None,
+                 caps=()):
+    """(status, low, high, (assessed, of)) of a statement or key question.
+
+    children: dicts with id, status (rated | partial | not_assessed | not_applicable),
+    low, high (None unless rated or partial) and category. by_category: None or
+    (method, rounding, bands). caps: (level, parsed condition over `children`).
+    """
+    taking = [c for c in children if c.get("status") != "not_applicable"]
+    assessed = sum(1 for c in taking if c["status"] != "not_assessed")
+    coverage = (assessed, len(taking))
+    if not taking:
+        return "not_applicable", None, None, coverage
+    if assessed == 0:
+        return "not_assessed", None, None, coverage
+
+    def span(c):
+        return (1, top) if c["status"] == "not_assessed" else (c["low"], c["high"])
+
+    if by_category is None:
+        units = [span(c) for c in taking]
+    else:
+        units = []
+        for category in dict.fromkeys(c["category"] for c in taking):
+            members = [span(c) for c in taking if c["category"] == category]
+            units.append((combine(by_category[0], [lo for lo, _ in members], top,
+                                  by_category[1], by_category[2]),
+                          combine(by_category[0], [hi for _, hi in members], top,
+                                  by_category[1], by_category[2])))
+    low = combine(method, [lo for lo, _ in units], top, rounding, bands)
+    high = combine(method, [hi for _, hi in units], top, rounding, bands)
+    env = {"docs": {"children": [{"id": c["id"], "category": c["category"],
+                                  "level": Span(*span(c))} for c in taking]}}
+    for level, condition in caps:
+        outcome = evaluate(condition, env)
+        if outcome is True:
+            low, high = min(low, level), min(high, level)
+        elif outcome == UNKNOWN:
+            low = min(low, level)
+    return ("rated" if low == high else "partial"), low, high, coverage

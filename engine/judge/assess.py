@@ -12,7 +12,14 @@ from typing import Any
 from engine import __version__
 from engine.judge import values as v
 from engine.judge.aggregate import aggregate_levels
-from engine.judge.compile import CompiledCriterion, CompiledParent, CriteriaSet, Ctx, Step
+from engine.judge.compile import (
+    CompiledCriterion,
+    CompiledParent,
+    Concern,
+    CriteriaSet,
+    Ctx,
+    Step,
+)
 from engine.judge.judge import Judgement, apply_cap, ladder, outcome_text, status_of
 from engine.judge.values import UNKNOWN, Ev, Gap, Range
 
@@ -167,25 +174,64 @@ class Evaluation:
             trace.append(event)
         status = status_of(low, high, tally.known, tally.unknown)
         advice = _advice(c, outcomes, trace)
+        concerns = self._concerns(ctx, c.concerns, trace)
         if status == "not_assessed":
-            return Judgement(status, None, None, advice, trace, tally.reads, ctx.warnings)
-        return Judgement(status, low, high, advice, trace, tally.reads, ctx.warnings)
+            return Judgement(status, None, None, advice, trace, tally.reads, ctx.warnings,
+                             concerns=concerns)
+        return Judgement(status, low, high, advice, trace, tally.reads, ctx.warnings,
+                         concerns=concerns)
+
+    def _concerns(self, ctx: Ctx, concerns: tuple[Concern, ...], trace: list[dict]
+                  ) -> list[dict]:
+        """Each concern's outcome: raised (true), not checked (unknown) or not raised.
+
+        Its reads go into its own trace event, never into the node's tally: concern
+        conditions are not values read for status."""
+        out = []
+        for concern in concerns:
+            outcome, reads = self._part(ctx, concern.when, _Tally())
+            state = ("raised" if outcome is True else
+                     "not_checked" if outcome is UNKNOWN else "not_raised")
+            trace.append({"kind": "concern", "text": concern.text, "advice": concern.advice,
+                          "source": concern.source, "outcome": outcome_text(outcome),
+                          **reads, "levels": self._level_uses(ctx.level_uses)})
+            out.append({"node": concern.node, "text": concern.text, "advice": concern.advice,
+                        "source": concern.source, "line": concern.line, "state": state,
+                        "reads": ctx.reads})
+        return out
 
     def parent(self, p: CompiledParent) -> Judgement:
+        """Combine the children's ranges (spec: "Judging a criterion", combining children).
+
+        Not-applicable children are left out; a not-assessed child takes part as the
+        whole scale [1, top]. All children not applicable: not applicable; every child
+        that takes part not assessed: not assessed."""
         trace: list[dict] = []
         taking = []
+        assessed = 0
         for child_id in p.children:
             child = self.judgements[child_id]
-            if child.low is None:
+            if child.status == "not_applicable":
                 trace.append({"kind": "excluded", "id": child_id, "status": child.status,
                               "source": p.source})
-            else:
-                taking.append(child_id)
+                continue
+            taking.append(child_id)
+            if child.low is not None:
+                assessed += 1
+        coverage = (assessed, len(taking))
         if not taking:
-            return Judgement("not_assessed", None, None, None, trace)
+            return Judgement("not_applicable", None, None, None, trace, coverage=coverage)
+        ctx = self._ctx()
+        ctx.children = [{"id": cid, "level": self.levels[cid],
+                         "category": getattr(self.criteria.nodes[cid], "category", None)}
+                        for cid in taking]
+        if not assessed:
+            concerns = self._concerns(ctx, p.concerns, trace)
+            return Judgement("not_assessed", None, None, None, trace, [], ctx.warnings,
+                             coverage=coverage, concerns=concerns)
         units = self._units(p, taking, trace)
-        lows = [low for _, low, _ in units]
-        highs = [high for _, _, high in units]
+        lows = [low for _, low, _, _ in units]
+        highs = [high for _, _, high, _ in units]
         agg = p.aggregation
         low, low_text = aggregate_levels(agg.method, lows, top=self.criteria.top,
                                          rounding=agg.round, bands=agg.bands)
@@ -194,12 +240,8 @@ class Evaluation:
         trace.append({
             "kind": "aggregate", "aggregation": agg.id, "method": agg.method,
             "source": p.source, "low": low, "high": high,
-            "inputs": [{"id": uid, "low": lo, "high": hi} for uid, lo, hi in units],
+            "inputs": [_input(uid, lo, hi, st) for uid, lo, hi, st in units],
             "text": _pair_text(low_text, high_text, low, high)})
-        ctx = self._ctx()
-        ctx.children = [{"id": cid, "level": self.levels[cid],
-                         "category": getattr(self.criteria.nodes[cid], "category", None)}
-                        for cid in taking]
         tally = _Tally()
         for cap in p.caps:
             outcome, event = self._step(ctx, cap, "cap", tally)
@@ -211,31 +253,41 @@ class Evaluation:
                        if e["kind"] == "cap" and e["effect"]), None)
         if advice is None:
             advice = self._weakest_advice(taking)
-        return Judgement(status, low, high, advice, trace, tally.reads, ctx.warnings)
+        concerns = self._concerns(ctx, p.concerns, trace)
+        return Judgement(status, low, high, advice, trace, tally.reads, ctx.warnings,
+                         coverage=coverage, concerns=concerns)
 
     def _weakest_advice(self, taking: list[str]) -> str | None:
         """A parent's next step: the advice of its lowest-rated child that has one."""
         ranked = sorted((self.judgements[c].low, i, c) for i, c in enumerate(taking)
-                        if self.judgements[c].advice)
+                        if self.judgements[c].advice and self.judgements[c].low is not None)
         if not ranked:
             return None
         _, _, child = ranked[0]
         return f"{self.criteria.nodes[child].title}: {self.judgements[child].advice}"
 
+    def _range(self, child_id: str) -> tuple[int, int, str]:
+        """A child's range as it takes part: a not-assessed one is the whole scale."""
+        child = self.judgements[child_id]
+        if child.low is None:
+            return 1, self.criteria.top, child.status
+        return child.low, child.high, child.status
+
     def _units(self, p: CompiledParent, taking: list[str], trace: list[dict]
-               ) -> list[tuple[str, int, int]]:
-        """The things the aggregation combines: children, or categories of them."""
+               ) -> list[tuple[str, int, int, str]]:
+        """The things the aggregation combines: children, or categories of them
+        (each as id, low, high, status)."""
         if p.by_category is None:
-            return [(cid, self.judgements[cid].low, self.judgements[cid].high)
-                    for cid in taking]
+            return [(cid, *self._range(cid)) for cid in taking]
         groups: dict[str, list[str]] = {}
         for cid in taking:
             groups.setdefault(self.criteria.nodes[cid].category, []).append(cid)
         units = []
         agg = p.by_category
         for category, members in groups.items():
-            lows = [self.judgements[m].low for m in members]
-            highs = [self.judgements[m].high for m in members]
+            ranges = [(m, *self._range(m)) for m in members]
+            lows = [lo for _, lo, _, _ in ranges]
+            highs = [hi for _, _, hi, _ in ranges]
             low, low_text = aggregate_levels(agg.method, lows, top=self.criteria.top,
                                              rounding=agg.round, bands=agg.bands)
             high, high_text = aggregate_levels(agg.method, highs, top=self.criteria.top,
@@ -243,11 +295,17 @@ class Evaluation:
             trace.append({
                 "kind": "category", "category": category, "aggregation": agg.id,
                 "method": agg.method, "source": p.source, "low": low, "high": high,
-                "inputs": [{"id": m, "low": self.judgements[m].low,
-                            "high": self.judgements[m].high} for m in members],
+                "inputs": [_input(*r) for r in ranges],
                 "text": _pair_text(low_text, high_text, low, high)})
-            units.append((category, low, high))
+            every_gap = all(st == "not_assessed" for _, _, _, st in ranges)
+            units.append((category, low, high, "not_assessed" if every_gap else
+                          ("rated" if low == high else "partial")))
         return units
+
+
+def _input(uid: str, low: int, high: int, status: str) -> dict:
+    """One input of an aggregation; ``status`` says when it took part as the whole scale."""
+    return {"id": uid, "low": low, "high": high, "status": status}
 
 
 def _pair_text(low_text: str, high_text: str, low: int, high: int) -> str:
@@ -296,6 +354,7 @@ def build_result(criteria: CriteriaSet, judgements: Mapping[str, Judgement], bun
         results[node_id] = _node_result(criteria, node, judgement, include)
         warnings.extend({"node": node_id, "message": m, "source": s}
                         for m, s in judgement.warnings)
+    _attach_concerns(criteria, judgements, results, include)
     fw = criteria.framework
     assessment = manifest.get("assessment") or {}
     return {
@@ -335,11 +394,50 @@ def _node_result(criteria: CriteriaSet, node, judgement: Judgement, include: boo
         "gaps": _gaps(criteria, judgement.reads),
     }
     if isinstance(node, CompiledCriterion):
-        out.update(category=node.category, we=None, regulations=[], children=[])
+        out.update(category=node.category, we=None, regulations=[], children=[],
+                   coverage=None)
     else:
+        assessed, of = judgement.coverage or (0, 0)
         out.update(category=None, we=node.we, regulations=list(node.regulations),
-                   children=list(node.children))
+                   children=list(node.children), coverage={"assessed": assessed, "of": of})
     return out
+
+
+def _attach_concerns(criteria: CriteriaSet, judgements: Mapping[str, Judgement],
+                     results: dict[str, dict], include: bool) -> None:
+    """``concerns`` and ``concerns_not_checked`` on every node: those declared on it or on
+    any node below it, however the levels aggregate, sorted by node id then source."""
+    raised: dict[str, list] = {node_id: [] for node_id in results}
+    unchecked: dict[str, list] = {node_id: [] for node_id in results}
+    for node_id, judgement in judgements.items():
+        for concern in judgement.concerns:
+            if concern["state"] == "not_raised":
+                continue
+            target = raised if concern["state"] == "raised" else unchecked
+            entry = (concern["node"], concern["line"],
+                     {"node": concern["node"], "text": concern["text"],
+                      "advice": concern["advice"], "source": concern["source"],
+                      "reads": _reads(concern["reads"], include)})
+            seen: set[str] = set()
+            at: str | None = node_id
+            while at is not None and at in results and at not in seen:
+                seen.add(at)
+                target[at].append(entry)
+                at = criteria.nodes[at].parent
+    for node_id, result in results.items():
+        result["concerns"] = [_copy(e) for _, _, e in sorted(raised[node_id], key=_by_place)]
+        result["concerns_not_checked"] = [_copy(e) for _, _, e in
+                                          sorted(unchecked[node_id], key=_by_place)]
+
+
+def _copy(entry: dict) -> dict:
+    """Each node gets its own copy, so changing one (as a report's redaction may) leaves
+    the others as they were."""
+    return {**entry, "reads": [dict(r) for r in entry["reads"]]}
+
+
+def _by_place(entry: tuple) -> tuple:
+    return entry[0], entry[1]
 
 
 def _event(event: dict, criteria: CriteriaSet, include: bool) -> dict:

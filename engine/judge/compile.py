@@ -154,6 +154,18 @@ class Step:
 
 
 @dataclass(frozen=True)
+class Concern:
+    """A concern: its text, compiled condition, advice and where it is written."""
+
+    node: str
+    text: str
+    when: Fn
+    advice: str | None
+    source: str
+    line: tuple[str, int]          # (file, line): the sort key of ``source``
+
+
+@dataclass(frozen=True)
 class CompiledCriterion:
     id: str
     title: str
@@ -167,6 +179,7 @@ class CompiledCriterion:
     caps: tuple[Step, ...]
     source: str
     kind: str = "criterion"
+    concerns: tuple[Concern, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -194,6 +207,7 @@ class CompiledParent:
     good: str | None
     regulations: tuple[str, ...]
     source: str
+    concerns: tuple[Concern, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -539,6 +553,16 @@ class _Compiler(_ExprCompiler):
         return tuple(Step(self.level(s.level), self.condition(s.when, scope), s.because,
                           s.advice, self.sources.name(s.span)) for s in items)
 
+    def concerns(self, owner: str, items: tuple[n.Concern, ...], scope: _Scope
+                 ) -> tuple[Concern, ...]:
+        out = []
+        for c in items:
+            source = self.sources.name(c.span)
+            file, _, line = source.rpartition(":")
+            out.append(Concern(owner, c.text, self.condition(c.when, scope), c.advice, source,
+                               (file, int(line))))
+        return tuple(out)
+
     def condition(self, expr: n._Expr, scope: _Scope) -> Fn:
         """A condition: its value is taken (a read) and must be true, false or unknown."""
         inner = self.expr(expr, scope)
@@ -565,7 +589,7 @@ class _Compiler(_ExprCompiler):
             good=c.good, applies=applies,
             applies_source=self.sources.name(c.applies.span) if c.applies is not None else None,
             lets=tuple(lets), rungs=rungs, caps=self.steps(c.caps, scope),
-            source=self.sources.name(c.span))
+            source=self.sources.name(c.span), concerns=self.concerns(c.id, c.concerns, scope))
 
     def parent(self, node: n.Statement | n.KeyQuestion, kind: str) -> CompiledParent:
         scope = _Scope(set(), kind)
@@ -584,7 +608,8 @@ class _Compiler(_ExprCompiler):
             id=node.id, kind=kind, title=node.title, parent=parent, children=children,
             aggregation=aggregation, by_category=by_category, caps=self.steps(node.caps, scope),
             we=we, good=node.good, regulations=tuple(regulations),
-            source=self.sources.name(node.span))
+            source=self.sources.name(node.span),
+            concerns=self.concerns(node.id, node.concerns, scope))
 
 _ABSENT = object()
 # Constant parts worth keeping for a bundle: computing them costs more than a dict look-up.

@@ -57,6 +57,8 @@ def run_tests(criteria: CriteriaSet) -> TestReport:
         for kind, steps in (("rung", rungs), ("cap", node.caps)):
             for step in steps:
                 coverage[(node_id, kind, step.level, step.source)]
+        for concern in node.concerns:
+            coverage[(node_id, "concern", 0, concern.source)]
     outcomes = [_run_one(criteria, test, path, coverage) for test, path in criteria.tests]
     return TestReport(outcomes, dict(coverage))
 
@@ -77,8 +79,8 @@ def _run_one(criteria: CriteriaSet, test: n.Test, crit_file: Path,
         return outcome
     for node_id, judgement in judgements.items():
         for event in judgement.trace:
-            if event["kind"] in ("rung", "cap"):
-                key = (node_id, event["kind"], event["level"], event["source"])
+            if event["kind"] in ("rung", "cap", "concern"):
+                key = (node_id, event["kind"], event.get("level", 0), event["source"])
                 if key in coverage:
                     coverage[key].add(event["outcome"])
     for expectation in test.expectations:
@@ -87,7 +89,41 @@ def _run_one(criteria: CriteriaSet, test: n.Test, crit_file: Path,
         if problem:
             outcome.failures.append(problem + "\n" + _trace_text(
                 criteria, expectation.node, judgements[expectation.node]))
+    for expectation in test.concern_expectations:
+        problem = _check_concern(expectation, judgements, names.name(expectation.span))
+        if problem:
+            outcome.failures.append(problem)
     return outcome
+
+
+_STATE_WORDS = {"raised": "raised", "not_raised": "not raised", "not_checked":
+                "not checked (its condition is unknown)"}
+
+
+def _check_concern(e: n.ConcernExpectation, judgements: dict[str, Judgement],
+                   where: str) -> str | None:
+    """``expect concern "TEXT" is raised | not_raised | not_checked``."""
+    for node_id, judgement in judgements.items():
+        for concern in judgement.concerns:
+            if concern["text"] != e.text:
+                continue
+            if concern["state"] == e.state:
+                return None
+            lines = [f'  {where}: expect concern "{e.text}" is {e.state}',
+                     f"  but it is {_STATE_WORDS[concern['state']]}",
+                     f"  concern of {node_id} ({concern['source']}):"]
+            for event in judgement.trace:
+                if event["kind"] == "concern" and event["text"] == e.text:
+                    from engine.judge.assess import _reads
+                    reads = ", ".join(_read_text(r) for r in _reads(event["reads"], True))
+                    lines.append(f"    condition: {event['outcome']}"
+                                 + (f"  [{reads}]" if reads else ""))
+            return "\n".join(lines)
+    # Not judged: its criterion does not apply (the checker ensures the text exists).
+    if e.state == "not_raised":
+        return None
+    return (f'  {where}: expect concern "{e.text}" is {e.state}\n'
+            "  but it was not checked: the criterion that declares it does not apply")
 
 
 def _evaluate(criteria: CriteriaSet, test: n.Test, crit_file: Path) -> dict[str, Judgement]:
@@ -223,7 +259,9 @@ def format_report(report: TestReport, coverage: bool = False) -> str:
 def format_coverage(report: TestReport) -> list[str]:
     """One line per rung and cap (of criteria, statements and key questions) not yet
     seen both true and false."""
-    lines = ["coverage of rungs and caps (seen true / false / unknown):"]
+    things = ("rungs, caps and concerns" if any(k[1] == "concern" for k in report.coverage)
+              else "rungs and caps")
+    lines = [f"coverage of {things} (seen true / false / unknown):"]
     total = len(report.coverage)
     full = 0
     def by_line(item):
@@ -237,8 +275,9 @@ def format_coverage(report: TestReport) -> list[str]:
             continue
         marks = " ".join(f"{o}:{'yes' if o in seen else 'no'}"
                          for o in ("true", "false", "unknown"))
-        lines.append(f"  {source}: {node} {kind} {level}: {marks}")
-    lines.append(f"{full} of {total} rungs and caps seen both true and false")
+        what = f"{kind} {level}" if kind != "concern" else kind
+        lines.append(f"  {source}: {node} {what}: {marks}")
+    lines.append(f"{full} of {total} {things} seen both true and false")
     return lines
 
 

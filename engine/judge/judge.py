@@ -74,3 +74,5 @@ class Judgement:
     trace: list[dict] = field(default_factory=list)
     reads: list = field(default_factory=list)
     warnings: list[tuple[str, str]] = field(default_factory=list)
+    coverage: tuple[int, int] | None = None   # a parent's (assessed, of): children that apply
+    concerns: list[dict] = field(default_factory=list)   # its own concerns, each with outcome

@@ -35,6 +35,8 @@ CODES: Mapping[str, str] = {
     "E032": "scale levels are not consecutive from 1",
     "E033": "framework declaration missing or repeated",
     "E034": "invalid aggregation",
+    "E035": "concern text given twice",
+    "E036": "category not listed in the framework's `categories`",
     # evidence and types
     "E040": "field not defined by the evidence schema",
     "E041": "type mismatch",

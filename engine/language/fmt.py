@@ -159,6 +159,15 @@ def _item(tree: Tree, depth: int) -> list[_Line]:
                                                        note.children[0]),
                                note.meta.line, note.meta.end_line))
         return lines
+    if kind == "concern":
+        text_token, when, advice = c
+        head = _with_string(depth, "concern ", text_token) + " when "
+        lines = [_Line(depth, _condition(depth, head, when), meta.line,
+                       when.meta.end_line if isinstance(when, Tree) else meta.line)]
+        if advice is not None:
+            lines.append(_Line(depth + 1, _with_string(depth + 1, "advice ", advice),
+                               advice.line, advice.end_line))
+        return lines
     if kind in _SIMPLE:
         value = c[0]
         text = (_with_string(depth, _SIMPLE[kind] + " ", value)
@@ -180,6 +189,11 @@ def _item(tree: Tree, depth: int) -> list[_Line]:
         text = _fill(depth, f"evidence {c[0]} = ", c[1])
     elif kind == "expect":
         text = f"expect {c[0]} {_expect(c[1])}"
+    elif kind == "expect_concern":
+        text = _with_string(depth, "expect concern ", c[0]) + f" is {c[1]}"
+    elif kind == "fw_categories":
+        text = _greedy(INDENT * depth + "categories ", [str(t) for t in c],
+                       INDENT * (depth + 1), " ")[len(INDENT * depth):]
     else:
         raise AssertionError(f"fmt has no layout for `{kind}`")
     return [_Line(depth, text, meta.line, meta.end_line)]
@@ -189,7 +203,7 @@ def _condition(depth: int, prefix: str, tree: Tree) -> str:
     """``prefix`` and an expression; a too-long ``and``/``or`` chain puts each further
     operand on its own line, the operator first, aligned under the expression."""
     one = prefix + _expr(tree)
-    column = len(INDENT * depth + prefix)
+    column = len((INDENT * depth + prefix).rsplit("\n", 1)[-1])   # a """ string may end the prefix
     if column + len(_plain(_expr(tree))) <= WIDTH or not isinstance(tree, Tree):
         return one
     if tree.data in ("add", "sub", "mul", "div"):

@@ -199,6 +199,8 @@ class Framework(_Decl):
     root_span: Span | None
     id_span: Span
     span: Span
+    categories: tuple[str, ...] | None = None     # `categories a b c`: the only ones allowed
+    categories_span: Span | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,6 +294,18 @@ class Cap(_Decl):
 
 
 @dataclass(frozen=True, slots=True)
+class Concern(_Decl):
+    """``concern "TEXT" when COND advice "..."``: a sign to talk about, raised when COND
+    is true, not checked when it is unknown. It changes no level."""
+
+    text: str
+    when: _Expr
+    advice: str | None
+    text_span: Span
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
 class Let(_Decl):
     name: str
     value: _Expr
@@ -313,6 +327,8 @@ class Criterion(_Decl):
     statement: str
     id_span: Span
     span: Span
+    category_span: Span | None = None
+    concerns: tuple[Concern, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,6 +346,7 @@ class Statement(_Decl):
     under_span: Span | None
     id_span: Span
     span: Span
+    concerns: tuple[Concern, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -342,6 +359,7 @@ class KeyQuestion(_Decl):
     source: str | None
     id_span: Span
     span: Span
+    concerns: tuple[Concern, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -358,6 +376,20 @@ class Expectation(_Decl):
     high: int | None
     node_span: Span
     span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class ConcernExpectation(_Decl):
+    """``expect concern "TEXT" is raised`` (or ``not_raised``, ``not_checked``)."""
+
+    text: str
+    state: str
+    text_span: Span
+    state_span: Span
+    span: Span
+
+
+CONCERN_STATES = ("raised", "not_raised", "not_checked")
 
 
 @dataclass(frozen=True, slots=True)
@@ -382,6 +414,7 @@ class Test(_Decl):
     bundle: str | None
     expectations: tuple[Expectation, ...]
     span: Span
+    concern_expectations: tuple[ConcernExpectation, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -303,13 +303,15 @@ class _ToAst(Transformer):
         owner = f"framework `{ident}`"
         scale = self._one(items, "scale", span, owner) or (None, None)
         root = self._one(items, "root", span, owner) or (None, None)
+        categories = self._one(items, "categories", span, owner) or (None, None)
         return n.Framework(
             id=str(ident), title=unquote(title),
             version=self._one(items, "version", span, owner),
             publisher=self._one(items, "publisher", span, owner),
             scale=scale[0], root=root[0],
             source=self._one(items, "source", span, owner),
-            scale_span=scale[1], root_span=root[1], id_span=self._tok(ident), span=span)
+            scale_span=scale[1], root_span=root[1], id_span=self._tok(ident), span=span,
+            categories=categories[0], categories_span=categories[1])
 
     def fw_version(self, c):
         return ("version", unquote(c[0]))
@@ -322,6 +324,11 @@ class _ToAst(Transformer):
 
     def fw_root(self, c):
         return ("root", (str(c[0]), self._tok(c[0])))
+
+    def fw_categories(self, c):
+        first, last = self._tok(c[0]), self._tok(c[-1])
+        span = Span(self.path, first.line, first.column, last.end_line, last.end_column)
+        return ("categories", (tuple(str(t) for t in c), span))
 
     @v_args(meta=True)
     def scale(self, meta, children):
@@ -388,7 +395,8 @@ class _ToAst(Transformer):
         return n.KeyQuestion(str(ident), unquote(title), self._one(items, "good", span, owner),
                              aggregates[0] if aggregates else None,
                              tuple(self._items(items, n.Cap)),
-                             self._one(items, "source", span, owner), self._tok(ident), span)
+                             self._one(items, "source", span, owner), self._tok(ident), span,
+                             concerns=tuple(self._items(items, n.Concern)))
 
     @v_args(meta=True)
     def statement(self, meta, children):
@@ -409,7 +417,8 @@ class _ToAst(Transformer):
             aggregate=aggregates[0] if aggregates else None,
             caps=tuple(self._items(items, n.Cap)), criteria=criteria,
             source=self._one(items, "source", span, owner),
-            under_span=under and under[1], id_span=self._tok(ident), span=span)
+            under_span=under and under[1], id_span=self._tok(ident), span=span,
+            concerns=tuple(self._items(items, n.Concern)))
 
     def st_under(self, c):
         return ("under", (str(c[0]), self._tok(c[0])))
@@ -428,18 +437,18 @@ class _ToAst(Transformer):
         ident, title, *items = children
         span = self._span(meta)
         owner = f"criterion `{ident}`"
-        category = self._one(items, "category", span, owner)
+        category, category_span = self._one(items, "category", span, owner) or (None, None)
         return n.Criterion(
-            id=str(ident), title=unquote(title), category=category,
+            id=str(ident), title=unquote(title), category=category, category_span=category_span,
             good=self._one(items, "good", span, owner),
             applies=self._one(items, "applies", span, owner),
             lets=tuple(self._items(items, n.Let)), rungs=tuple(self._items(items, n.Rung)),
             caps=tuple(self._items(items, n.Cap)),
             source=self._one(items, "source", span, owner), statement="",
-            id_span=self._tok(ident), span=span)
+            id_span=self._tok(ident), span=span, concerns=tuple(self._items(items, n.Concern)))
 
     def cr_category(self, c):
-        return ("category", str(c[0]))
+        return ("category", (str(c[0]), self._tok(c[0])))
 
     def cr_applies(self, c):
         return ("applies", c[0])
@@ -470,6 +479,12 @@ class _ToAst(Transformer):
         because, advice = self._notes(notes, span, "cap")
         return n.Cap(self._level_ref(level), when, because, advice, span)
 
+    @v_args(meta=True)
+    def concern(self, meta, c):
+        text, when, advice = c
+        return n.Concern(unquote(text), when, unquote(advice) if advice is not None else None,
+                         self._tok(text), self._span(meta))
+
     def because(self, c):
         return ("because", unquote(c[0]))
 
@@ -488,7 +503,8 @@ class _ToAst(Transformer):
             kind=self._one(items, "kind", span, owner),
             evidence=tuple(self._items(items, n.TestEvidence)),
             bundle=self._one(items, "bundle", span, owner),
-            expectations=tuple(self._items(items, n.Expectation)), span=span)
+            expectations=tuple(self._items(items, n.Expectation)), span=span,
+            concern_expectations=tuple(self._items(items, n.ConcernExpectation)))
 
     def t_date(self, c):
         return ("date", self._date(c[0]))
@@ -514,6 +530,12 @@ class _ToAst(Transformer):
     def expect(self, meta, c):
         node, (op, value, high) = c
         return n.Expectation(str(node), op, value, high, self._tok(node), self._span(meta))
+
+    @v_args(meta=True)
+    def expect_concern(self, meta, c):
+        text, state = c
+        return n.ConcernExpectation(unquote(text), str(state), self._tok(text), self._tok(state),
+                                    self._span(meta))
 
     def exp_is(self, c):
         value = self._level_ref(c[0])

@@ -17,6 +17,7 @@ uses, so that the graph and the linter need not walk the expressions again.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 
 from engine.language import nodes as n
@@ -59,6 +60,7 @@ class Symbols:
     reads: dict[str, dict[str, Span]] = field(default_factory=dict)
     uses: dict[str, dict[str, Span]] = field(default_factory=dict)
     used_lets: set[tuple[str, str]] = field(default_factory=set)
+    concerns: dict[str, tuple[str, n.Concern]] = field(default_factory=dict)  # text -> (owner, it)
 
     def kind(self, ident: str) -> str | None:
         entry = self.kinds.get(ident)
@@ -79,8 +81,10 @@ def resolve(files: tuple[n.File, ...]) -> tuple[Symbols, Diagnostics]:
     for question in symbols.key_questions.values():
         _aggregate_ref(question.aggregate, symbols, diags)
         _caps(question.id, "key_question", question.caps, symbols, diags)
+        _concerns(question.id, "key_question", question.concerns, (), symbols, diags)
     for criterion in symbols.criteria.values():
         _criterion(criterion, symbols, diags)
+    _categories(symbols, diags)
     for test in symbols.tests:
         _test(test, symbols, diags)
     return symbols, diags
@@ -201,6 +205,7 @@ def _statement(statement: n.Statement, symbols: Symbols, diags: Diagnostics) -> 
                      symbols, diags)
     _aggregate_ref(statement.aggregate, symbols, diags)
     _caps(statement.id, "statement", statement.caps, symbols, diags)
+    _concerns(statement.id, "statement", statement.concerns, (), symbols, diags)
 
 
 def _level_ref(ref: int | str, span: Span, symbols: Symbols, diags: Diagnostics,
@@ -239,6 +244,52 @@ def _criterion(criterion: n.Criterion, symbols: Symbols, diags: Diagnostics) -> 
     for item in (*criterion.rungs, *criterion.caps):
         _level_ref(item.level, item.span, symbols, diags)
         walker.expr(item.when, {}, item.span)
+    _concerns(criterion.id, "criterion", criterion.concerns, criterion.lets, symbols, diags)
+
+
+def _concerns(owner: str, kind: str, concerns: tuple[n.Concern, ...], lets: tuple[n.Let, ...],
+              symbols: Symbols, diags: Diagnostics) -> None:
+    """Names in each concern's condition, as elsewhere; a concern's text is unique in the
+    set (E035), since reports and test blocks name a concern by its text."""
+    walker = _Walker(owner, kind, symbols, diags, lets)
+    for concern in concerns:
+        walker.expr(concern.when, {}, concern.span)
+        first = symbols.concerns.get(concern.text)
+        if first is not None:
+            diags.error("E035", f"the concern \"{_short(concern.text)}\" is declared twice",
+                        concern.text_span,
+                        "give each concern its own words (reports and tests name a concern "
+                        "by its text), or keep one of them",
+                        [(f"first declared in `{first[0]}`", first[1].text_span)])
+            continue
+        symbols.concerns[concern.text] = (owner, concern)
+
+
+def _short(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def _categories(symbols: Symbols, diags: Diagnostics) -> None:
+    """When the framework lists ``categories``, a criterion's category is one of them (E036)."""
+    fw = symbols.framework
+    if fw is None or fw.categories is None:
+        return
+    allowed = fw.categories
+    for criterion in symbols.criteria.values():
+        if criterion.category is None or criterion.category in allowed:
+            continue
+        span = _category_span(criterion)
+        hint = did_you_mean(criterion.category, allowed)
+        diags.error("E036", f"category `{criterion.category}` is not one of the framework's "
+                    "categories", span,
+                    hint or "use one of " + ", ".join(f"`{c}`" for c in allowed)
+                    + ", or add it to `categories` in the framework",
+                    [("the framework lists its categories here", fw.categories_span)])
+
+
+def _category_span(criterion: n.Criterion) -> Span:
+    return criterion.category_span or criterion.id_span
 
 
 def _no_hiding(name: str, span: Span, symbols: Symbols, diags: Diagnostics,
@@ -265,6 +316,23 @@ def _test(test: n.Test, symbols: Symbols, diags: Diagnostics) -> None:
                      "criterion, statement or key question", symbols, diags)
         allowed = OUTCOMES if expectation.op == "is" else ()
         _level_ref(expectation.value, expectation.span, symbols, diags, allowed)
+    for expectation in test.concern_expectations:
+        if expectation.text not in symbols.concerns:
+            diags.error("E010", f"no concern \"{_short(expectation.text)}\" in the criteria set",
+                        expectation.text_span,
+                        _quoted_hint(expectation.text, symbols.concerns)
+                        or "write the concern's text exactly as it is declared")
+        if expectation.state not in n.CONCERN_STATES:
+            diags.error("E043", f"a concern is `raised`, `not_raised` or `not_checked`, not "
+                        f"`{expectation.state}`", expectation.state_span,
+                        did_you_mean(expectation.state, n.CONCERN_STATES)
+                        or "write `is raised`, `is not_raised` or `is not_checked`")
+
+
+def _quoted_hint(text: str, texts) -> str | None:
+    """ "did you mean" for a concern's text, quoted as text rather than as a name."""
+    close = difflib.get_close_matches(text, sorted(texts), n=1, cutoff=0.6)
+    return f'did you mean "{close[0]}"?' if close else None
 
 
 # ---------------------------------------------------------------- expressions

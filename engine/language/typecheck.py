@@ -249,6 +249,7 @@ def typecheck(symbols: Symbols, schemas: dict[str, EvidenceSchema], diags: Diagn
             items.append((criterion.applies.span, criterion.applies, "`applies when`"))
         items += [(r.span, r.when, f"`level {r.level} when`") for r in criterion.rungs]
         items += [(c.span, c.when, f"`cap {c.level} when`") for c in criterion.caps]
+        items += [(c.span, c.when, "`concern ... when`") for c in criterion.concerns]
         for span, expr, what in sorted(items, key=lambda item: (item[0].line, item[0].column)):
             ty = checker.expr(expr)
             if span in lets:
@@ -259,6 +260,8 @@ def typecheck(symbols: Symbols, schemas: dict[str, EvidenceSchema], diags: Diagn
         checker = _Types({**names, CHILDREN: CHILDREN_TY}, diags, properties)
         for cap in owner.caps:
             checker.condition(checker.expr(cap.when), cap.when, f"`cap {cap.level} when`")
+        for concern in owner.concerns:
+            checker.condition(checker.expr(concern.when), concern.when, "`concern ... when`")
     _levels(symbols, diags)
     _aggregations(symbols, diags)
 

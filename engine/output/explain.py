@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from engine import words
 from engine.errors import UsageError
 from engine.language.diagnostics import did_you_mean
 
@@ -42,6 +43,37 @@ def explain_text(result: dict[str, Any], node_id: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def child_noun(node: dict[str, Any], nodes: dict[str, Any]) -> str:
+    """What a parent's children are called: "criterion", "statement" or "key question"."""
+    kinds = {nodes[c]["kind"] for c in node.get("children", ()) if c in nodes}
+    kind = kinds.pop() if len(kinds) == 1 else "criterion"
+    return kind.replace("_", " ")
+
+
+def coverage_text(node: dict[str, Any], nodes: dict[str, Any]) -> str:
+    """ "judged on 1 of 8 statements" when some children have no level of their own, else ""."""
+    cov = node.get("coverage")
+    if not cov:
+        return ""
+    return words.coverage(cov["assessed"], cov["of"], child_noun(node, nodes))
+
+
+def judgement_line(node: dict[str, Any], nodes: dict[str, Any]) -> str:
+    """A node's judgement in one line, never a parent's level without its coverage:
+    "Foundations, could be Exemplary (1 to 4, partial, judged on 1 of 8 statements)"."""
+    status = node["status"]
+    text = words.judgement(node.get("label"), node.get("max_label"), node["level"],
+                           node["max_level"], status)
+    detail = []
+    if node["level"] is not None:
+        detail += [words.level_range(node["level"], node["max_level"]),
+                   status.replace("_", " ")]
+    cov = coverage_text(node, nodes)
+    if cov:
+        detail.append(cov)
+    return f"{text} ({', '.join(detail)})" if detail else text
+
+
 def _value(value: Any, known: bool = True) -> str:
     if not known:
         return "unknown"
@@ -64,6 +96,10 @@ def _heading(result: dict[str, Any], node_id: str, node: dict[str, Any]) -> list
     lines = [f"{node_id}: {node['title']}",
              f"{kind} {where}declared at {node.get('source')}",
              f"judgement: {_judgement(node)}"]
+    cov = coverage_text(node, result["results"])
+    if cov:
+        lines.append(f"{cov}; the others took part as the whole scale, "
+                     f"{words.level_range(1, len(result['framework']['scale']))}")
     if node.get("category"):
         lines.append(f"evidence category: {node['category']}")
     lines.append("")
@@ -89,7 +125,9 @@ def _span(low: int | None, high: int | None) -> str:
 
 
 def _inputs(inputs: list[dict[str, Any]]) -> str:
-    return ", ".join(f"{i['id']} {i['low']}" + (f"-{i['high']}" if i["high"] != i["low"] else "")
+    return ", ".join(f"{i['id']} {words.level_range(i['low'], i['high'])}"
+                     + (" (not assessed: the whole scale)" if i.get("status") == "not_assessed"
+                        else "")
                      for i in inputs)
 
 
@@ -128,6 +166,13 @@ def _event(event: dict[str, Any], nodes: dict[str, Any]) -> list[str]:
     if kind == "excluded":
         title = nodes.get(event["id"], {}).get("title", "")
         return [f"left out: {event['id']} ({title}): {event['status'].replace('_', ' ')}"]
+    if kind == "concern":
+        state = {"true": "raised", "false": "not raised",
+                 "unknown": "not checked (evidence not provided)"}.get(event["outcome"], "")
+        lines = [f"concern ({src}): {state}: {event['text']}", *_reads(event)]
+        if event.get("advice") and event["outcome"] == "true":
+            lines.append(f"    to discuss: {event['advice']}")
+        return lines
     if kind == "warning":
         return [f"warning ({src}): {event['message']}"]
     return [f"{kind} ({src})"]
@@ -135,6 +180,12 @@ def _event(event: dict[str, Any], nodes: dict[str, Any]) -> list[str]:
 
 def _closing(node: dict[str, Any]) -> list[str]:
     lines = [""]
+    for concern in node.get("concerns", []):
+        lines.append(f"concern to discuss: {concern['text']} ({concern['node']}, "
+                     f"{concern['source']})")
+    for concern in node.get("concerns_not_checked", []):
+        lines.append(f"concern not checked (evidence not provided): {concern['text']} "
+                     f"({concern['node']}, {concern['source']})")
     lines.append(f"next step: {node['advice']}" if node.get("advice") else "next step: none")
     for gap in node.get("gaps", []):
         lines.append(f"evidence gap: {gap['evidence']} ({gap.get('title') or gap['evidence']}) "

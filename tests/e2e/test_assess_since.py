@@ -66,7 +66,7 @@ def test_each_node_says_how_it_moved(two_runs):
 
 def test_the_summary_line_and_the_reports_show_the_changes(two_runs):
     base, out = two_runs
-    assert re.search(r"since 2025-06-30: .*1 up, .*1 down, .*newly assessed", out), out
+    assert re.search(r"since 2025-06-30: \d+ up, \d+ down, \d+ newly assessed, .*the same", out), out
     md = (base / "out-2025" / "report.md").read_text(encoding="utf-8")
     summary = md[md.index("## Board summary"):md.index("## Each statement in detail")]
     assert "### What changed since 2025-06-30" in summary

@@ -36,7 +36,9 @@ def test_failing_test_blocks_show_expected_actual_and_trace(tmp_path):
     code, out, err = run("test", DATA / "crit_tests_failing", "--junit", junit)
     assert code == 1
     assert "set.crit:72: expect shared_direction is not_assessed\n  but it is 1 to 2 (partial)" in out
-    assert "category staff_feedback: assured: mean of 2 = 2; possible: mean of 3 = 3" in out
+    # the not-assessed criterion takes part as 1 to 4 beside the one at 2 to 3
+    assert ("category staff_feedback: assured: mean of 1, 2 = 1.5 -> 2 (rounded nearest); "
+            "possible: mean of 4, 3 = 3.5 -> 4 (rounded nearest)") in out
     assert "/guardian_in_post: expected true or false" in out
     assert "0 passed, 2 failed" in out
     assert 'tests="2" failures="2"' in junit.read_text()

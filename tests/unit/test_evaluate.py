@@ -193,14 +193,22 @@ def test_statements_aggregate_by_category_and_key_question(tmp_path):
 def test_partial_children_give_a_range_and_caps_use_children(tmp_path):
     criteria = build(tmp_path, STATEMENTS)
     j = judge(criteria, s={"flag": True, "other": 0})
-    # b not assessed (score absent) and left out; c rated 1 -> cap 3 applies
+    # b not assessed (score absent): it takes part as the whole scale, 1 to 4
     assert j["b"].status == "not_assessed"
     assert (j["c"].low, j["c"].high) == (1, 1)
-    # processes 4, staff_feedback 1: 5/8 = 62.5% -> 63% -> 3; the cap keeps it at 3
+    category = next(e for e in j["st"].trace if e["kind"] == "category"
+                    and e["category"] == "staff_feedback")
+    assert category["inputs"] == [{"id": "b", "low": 1, "high": 4, "status": "not_assessed"},
+                                  {"id": "c", "low": 1, "high": 1, "status": "rated"}]
+    # staff_feedback: mean(1, 1) = 1 to mean(4, 1) = 2.5 -> 3; processes 4
+    assert (category["low"], category["high"]) == (1, 3)
+    aggregate = next(e for e in j["st"].trace if e["kind"] == "aggregate")
+    # lows (4 + 1) / 8 = 62.5% -> 63% -> 3; highs (4 + 3) / 8 = 87.5% -> 88% -> 4
+    assert (aggregate["low"], aggregate["high"]) == (3, 4)
+    # c is at 1, so the cap (3 when any child is at 1) holds both ends at 3
     assert (j["st"].low, j["st"].high) == (3, 3)
-    excluded = [e for e in j["st"].trace if e["kind"] == "excluded"]
-    assert excluded == [{"kind": "excluded", "id": "b", "status": "not_assessed",
-                         "source": "set.crit:15"}]
+    assert not [e for e in j["st"].trace if e["kind"] == "excluded"]
+    assert j["st"].coverage == (2, 3)
 
 
 def test_level_of_a_not_assessed_node_is_the_whole_scale(tmp_path):
