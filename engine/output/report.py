@@ -23,6 +23,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from engine import words
 from engine.errors import UsageError
 from engine.output.board import about, board, coverage_words, next_step, plain
 from engine.resources import data_dir
@@ -34,7 +35,13 @@ TEMPLATES = {"html": "report.html.j2", "md": "report.md.j2"}
 # small group cannot be identified. Kept short and explicit on purpose: add a
 # field here (and to docs/decisions.md) when an evidence schema gains one.
 PEOPLE_COUNT_FIELDS = frozenset(
-    {"respondents", "participants", "participant_count", "cases_raised", "headcount"})
+    {"respondents", "participants", "participant_count", "cases_raised", "headcount",
+     "responses"})
+# A field named ``<anything>_<one of the above>`` counts people too (``feedback_responses``,
+# ``fft_responses``, ``workforce_headcount``). A share of such a group (a field whose name
+# holds one of SHARE_WORDS, read from the same file and object as a count kept back) is
+# kept back with it: "100%" of one response says what that one person said.
+SHARE_WORDS = ("percent", "rate", "share", "proportion")
 
 SENSITIVE_TEXT = "withheld: sensitive"
 UNKNOWN_TEXT = "not known"
@@ -169,10 +176,36 @@ def scale_label(result: dict[str, Any], level: int | None) -> str:
 # ---------------------------------------------------------------- values read
 
 
+def _last(read: dict[str, Any]) -> str:
+    return str(read.get("pointer") or "").rsplit("/", 1)[-1]
+
+
+@lru_cache(maxsize=1024)
+def _counts_people(last: str) -> bool:
+    return last in PEOPLE_COUNT_FIELDS or any(
+        last.endswith("_" + name) for name in PEOPLE_COUNT_FIELDS)
+
+
 def is_people_count(read: dict[str, Any]) -> bool:
-    """True when ``read`` comes from a field that counts people (``PEOPLE_COUNT_FIELDS``)."""
-    last = str(read.get("pointer") or "").rsplit("/", 1)[-1]
-    return last in PEOPLE_COUNT_FIELDS
+    """True when ``read`` comes from a field that counts people (``PEOPLE_COUNT_FIELDS``,
+    or a name ending ``_`` and one of them, such as ``feedback_responses``)."""
+    return _counts_people(_last(read))
+
+
+def _place(read: dict[str, Any]) -> tuple[Any, str]:
+    return read.get("file"), str(read.get("pointer") or "").rsplit("/", 1)[0]
+
+
+def small_group_share(read: dict[str, Any], siblings: list[dict[str, Any]] | None,
+                      options: Any) -> bool:
+    """True when ``read`` is a share (percent, rate) of a group whose count, read beside it
+    from the same file and object, is below ``options.suppress_below``."""
+    if not siblings or not any(word in _last(read) for word in SHARE_WORDS):
+        return False
+    place = _place(read)
+    return any(is_people_count(other) and other.get("known")
+               and _suppressed(other.get("value"), options) and _place(other) == place
+               for other in siblings)
 
 
 def _suppressed(value: Any, options: Any) -> bool:
@@ -185,6 +218,8 @@ def _plain(value: Any) -> str:
         text = value
     elif isinstance(value, bool):
         text = "true" if value else "false"
+    elif isinstance(value, float):
+        text = words.number(value)          # never 33.333333333333336
     else:
         text = json.dumps(value, ensure_ascii=False, sort_keys=True)
     if len(text) > _MAX_VALUE_CHARS:
@@ -192,8 +227,12 @@ def _plain(value: Any) -> str:
     return text
 
 
-def read_value(read: dict[str, Any], options: Any) -> str:
-    """The value of one read as a report may show it (sensitive and small counts kept back)."""
+def read_value(read: dict[str, Any], options: Any,
+               siblings: list[dict[str, Any]] | None = None) -> str:
+    """The value of one read as a report may show it (sensitive and small counts kept back).
+
+    ``siblings`` are the reads shown beside it: a share of a group kept back is kept back too.
+    """
     if read.get("sensitive") and not options.include_sensitive:
         return SENSITIVE_TEXT
     if not read.get("known"):
@@ -201,6 +240,8 @@ def read_value(read: dict[str, Any], options: Any) -> str:
     value = read.get("value")
     if is_people_count(read) and _suppressed(value, options):
         return f"fewer than {options.suppress_below}"
+    if small_group_share(read, siblings, options):
+        return f"withheld: a group of fewer than {options.suppress_below}"
     return _plain(value)
 
 
@@ -214,6 +255,10 @@ def let_value(event: dict[str, Any], options: Any) -> str:
     value = event.get("value")
     if any(is_people_count(r) for r in reads) and _suppressed(value, options):
         return f"fewer than {options.suppress_below}"
+    if (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and any(is_people_count(r) and r.get("known")
+                    and _suppressed(r.get("value"), options) for r in reads)):
+        return f"withheld: a group of fewer than {options.suppress_below}"
     return _plain(value)
 
 

@@ -20,6 +20,7 @@ from engine.errors import UsageError
 from engine.output.explain import explain_text
 from engine.output.report import (
     environment,
+    let_value,
     file_anchor,
     md_escape,
     node_anchor,
@@ -409,3 +410,48 @@ def test_a_shortened_trace_says_how_many_reads_it_leaves_out():
     for text in (render(result, "html", AssessOptions()), render(result, "md", AssessOptions()),
                  explain_text(result, node_id)):
         assert "and 1234 more values read, not listed here" in text
+
+
+# ---------------------------------------------------------------- small numbers (issue 15, 6)
+
+
+def _ftsu(pointer, value):
+    return {"file": "ftsu.yaml", "type": "ftsu", "pointer": pointer, "value": value,
+            "known": True, "sensitive": False}
+
+
+@pytest.mark.parametrize("responses,shown", [(1, "withheld: a group of fewer than 10"),
+                                             (41, "100")])
+def test_a_share_of_a_small_group_is_kept_back_with_its_count(responses, shown):
+    count = _ftsu("/feedback_responses", responses)
+    share = _ftsu("/feedback_would_speak_up_again_percent", 100)
+    siblings = [count, share]
+    assert read_value(count, AssessOptions(), siblings) == (
+        "fewer than 10" if responses < 10 else str(responses))
+    assert read_value(share, AssessOptions(), siblings) == shown
+    other = {**share, "file": "staff_survey.json"}       # another file: another group
+    assert read_value(other, AssessOptions(), [count, other]) == "100"
+
+
+def test_a_worked_out_number_over_a_small_group_is_kept_back():
+    event = {"kind": "let", "known": True, "value": 100.0,
+             "reads": [_ftsu("/feedback_responses", 1)]}
+    assert let_value(event, AssessOptions()) == "withheld: a group of fewer than 10"
+
+
+@pytest.mark.parametrize("fmt", ["html", "md"])
+def test_lowbridge_one_response_and_its_hundred_percent_are_both_kept_back(fmt):
+    from engine.api import assess_bundle, load_criteria
+
+    result = assess_bundle(load_criteria(ROOT / "criteria" / "cqc_well_led"),
+                           ROOT / "examples" / "bundles" / "lowbridge", AssessOptions())
+    text = render(result, fmt, AssessOptions())
+    assert "feedback_would_speak_up_again_percent" in text.replace("\\_", "_")
+    line = re.compile(r"feedback(\\)?_would(\\)?_speak(\\)?_up(\\)?_again(\\)?_percent(</code></a>|`)?\s*=\s*"
+                      r"(<span[^>]*>)?([^<\n]*)")
+    values = {m.group(8).strip() for m in line.finditer(text)}
+    assert values == {"withheld: a group of fewer than 10"}, values
+
+
+def test_no_raw_floats_in_values():
+    assert read_value(_read("/x", 33.333333333333336), AssessOptions()) == "33.3"
