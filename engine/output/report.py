@@ -26,6 +26,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from engine import words
 from engine.errors import UsageError
 from engine.output.board import about, board, coverage_words, next_step, plain
+from engine.output.trace import file_targets, trace_html, trace_md
 from engine.resources import data_dir
 
 TEMPLATES = {"html": "report.html.j2", "md": "report.md.j2"}
@@ -62,6 +63,19 @@ def _md_finalize(value: Any) -> Any:
     return md_escape(value)
 
 
+class _DataEnvironment(Environment):
+    """An environment for templates over plain data: ``x.key`` on a dict looks the key up
+    first (Jinja's own order, attribute first, raises and catches for every dict key)."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        return super().getattr(obj, attribute)
+
+
 @lru_cache(maxsize=2)
 def environment(fmt: str) -> Environment:
     """The Jinja2 environment for ``fmt`` ("html" or "md"), built once per process."""
@@ -74,9 +88,9 @@ def environment(fmt: str) -> Environment:
         "lstrip_blocks": True,
     }
     if fmt == "md":
-        env = Environment(autoescape=False, finalize=_md_finalize, **options)
+        env = _DataEnvironment(autoescape=False, finalize=_md_finalize, **options)
     else:
-        env = Environment(autoescape=select_autoescape(["html.j2", "html"], default=True),
+        env = _DataEnvironment(autoescape=select_autoescape(["html.j2", "html"], default=True),
                           **options)
     env.filters.update(FILTERS)
     if fmt == "md":
@@ -93,7 +107,10 @@ def render(result: dict[str, Any], fmt: str, options: Any, *, media: str = "scre
     if fmt not in TEMPLATES:
         raise UsageError(f"no report format `{fmt}`; choose from html, md, pdf")
     template = environment(fmt).get_template(TEMPLATES[fmt])
-    return template.render(result=result, options=options, view=board(result), media=media)
+    view = board(result)
+    if fmt == "html":
+        view["targets"] = file_targets(result)
+    return template.render(result=result, options=options, view=view, media=media)
 
 
 def render_template(name: str, fmt: str, **context: Any) -> str:
@@ -213,13 +230,16 @@ def _suppressed(value: Any, options: Any) -> bool:
             and value < options.suppress_below)
 
 
+_float_text = lru_cache(maxsize=4096)(words.number)   # a pure memo: the same values repeat
+
+
 def _plain(value: Any) -> str:
     if isinstance(value, str):
         text = value
     elif isinstance(value, bool):
         text = "true" if value else "false"
     elif isinstance(value, float):
-        text = words.number(value)          # never 33.333333333333336
+        text = _float_text(value)           # never 33.333333333333336
     else:
         text = json.dumps(value, ensure_ascii=False, sort_keys=True)
     if len(text) > _MAX_VALUE_CHARS:
@@ -426,7 +446,12 @@ def md_escape(value: Any) -> _MdSafe:
     >>> md_escape("<script>*x*</script>")
     '&lt;script>\\\\*x\\\\*&lt;/script>'
     """
-    text = str(value)
+    return _md_escape_text(value if type(value) is str else str(value))
+
+
+@lru_cache(maxsize=8192)
+def _md_escape_text(text: str) -> _MdSafe:
+    # A pure memo: titles, sources and file references repeat hundreds of times a report.
     if _MD_NEEDS_WORK.search(text) is None:
         return _MdSafe(text)
     text = _MD_SPACE.sub(" ", text)
@@ -439,7 +464,12 @@ def md_code(value: Any) -> _MdSafe:
     Text holding ``<`` is escaped plain text instead: a Markdown renderer that
     does not follow CommonMark might pass markup inside a code span through.
     """
-    text = " ".join(str(value).split())
+    return _md_code_text(value if type(value) is str else str(value))
+
+
+@lru_cache(maxsize=8192)
+def _md_code_text(value: str) -> _MdSafe:
+    text = " ".join(value.split())
     if "<" in text:
         return md_escape(text)
     fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
@@ -484,8 +514,10 @@ FILTERS = {
     "next_step": next_step,
     "plain": plain,
     "about_notes": about,
+    "trace_html": trace_html,
 }
 
-MD_FILTERS = {"md": md_escape, "code": md_code, "md_link": md_link, "raw": md_raw}
+MD_FILTERS = {"md": md_escape, "code": md_code, "md_link": md_link, "raw": md_raw,
+              "trace_md": trace_md}
 
 __all__ = ["render", "render_template", "environment", "PEOPLE_COUNT_FIELDS"]

@@ -455,3 +455,15 @@ def test_lowbridge_one_response_and_its_hundred_percent_are_both_kept_back(fmt):
 
 def test_no_raw_floats_in_values():
     assert read_value(_read("/x", 33.333333333333336), AssessOptions()) == "33.3"
+
+
+def test_a_node_named_like_a_dict_method_renders():
+    """Templates look dict keys up first: no `.get(...)` on a mapping keyed by node ids."""
+    from engine.output.compare import compare
+
+    result = rich()
+    result["results"]["get"] = dict(result["results"]["carbon_plan"], title="Get node")
+    result["order"].append("get")
+    result["since"] = compare(copy.deepcopy(result), result)
+    for fmt in ("html", "md"):
+        assert "Get node" in render(result, fmt, AssessOptions())
