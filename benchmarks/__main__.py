@@ -17,7 +17,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks import bench_batch, bench_bundles, bench_criteria, bench_large, bench_rules
+from benchmarks import (
+    bench_batch,
+    bench_bundles,
+    bench_criteria,
+    bench_large,
+    bench_pdf,
+    bench_rules,
+)
 from benchmarks.timing import Figure, machine, table
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -30,6 +37,7 @@ MEASUREMENTS = {
     "rules": bench_rules.run,
     "batch": bench_batch.run,
     "shipped_batch": bench_batch.run_shipped,
+    "pdf": bench_pdf.run,
 }
 """Each measurement by name, in the order they run: (work folder, quick) -> figures."""
 

@@ -228,3 +228,14 @@ def test_split_note(text, sentence, note):
 ])
 def test_field_words(pointer, words):
     assert field_words(pointer) == words
+
+
+@pytest.mark.parametrize("fmt", ["html", "md"])
+def test_a_gap_without_a_field_never_shows_an_empty_field(fmt):
+    result = plain()
+    result["results"]["learning_shared"]["gaps"] = [
+        {"evidence": "focus_group", "pointer": "", "provided": False,
+         "title": "Culture focus groups"}]
+    text = render(result, fmt, AssessOptions())
+    assert "field <code></code>" not in text and "field ``" not in text
+    assert "Culture focus groups" in text and "the whole file or folder" in text
