@@ -38,29 +38,47 @@ def assess_bundle(criteria, bundle: str | Path, options: AssessOptions = AssessO
                   ) -> dict[str, Any]:
     """Judge one evidence bundle: the ``result.json`` document, as plain data."""
     from engine.evidence.bundle import load_bundle
+    from engine.evidence.workbook import is_workbook
     from engine.judge.assess import assess
 
+    if is_workbook(Path(bundle)):
+        return assess_workbook(criteria, Path(bundle), options)
     loaded = load_bundle(Path(bundle), criteria.schemas, max_file_mb=options.max_file_mb,
                          lenient=options.lenient)
     return assess(criteria, loaded, options)
 
 
+def assess_workbook(criteria, path: Path, options: AssessOptions = AssessOptions()
+                    ) -> dict[str, Any]:
+    """Judge an evidence workbook (``.xlsx``) read in memory: each read names its cell."""
+    from engine.evidence.workbook import cite_cells, load_workbook_bundle
+    from engine.judge.assess import assess
+
+    loaded, book = load_workbook_bundle(path, criteria.schemas, max_file_mb=options.max_file_mb,
+                                        lenient=options.lenient)
+    return cite_cells(assess(criteria, loaded, options), book)
+
+
 def write_outputs(result: dict[str, Any], out: Path, formats: tuple[str, ...],
                   options: AssessOptions = AssessOptions()) -> list[Path]:
-    """Write ``result.json``, ``report.html``, ``report.md`` and ``report.pdf`` (as asked)
-    atomically; every output is made before the first is written."""
+    """Write ``result.json``, ``report.html``, ``report.md``, ``report.pdf``, ``report.xlsx``
+    (as asked) atomically; every output is made before the first is written."""
     from engine.output.report import render
     from engine.output.results import dump_result
     from engine.output.write import atomic_write, atomic_write_bytes
 
     names = {"json": "result.json", "html": "report.html", "md": "report.md",
-             "pdf": "report.pdf"}
+             "pdf": "report.pdf", "xlsx": "report.xlsx"}
     texts: dict[str, str | bytes] = {}
     for fmt in formats:
         if fmt == "pdf":
             from engine.output.pdf import pdf_bytes
 
             texts[fmt] = pdf_bytes(result, options)
+        elif fmt == "xlsx":
+            from engine.output.xlsx import result_workbook
+
+            texts[fmt] = result_workbook(result)
         else:
             texts[fmt] = dump_result(result) if fmt == "json" else render(result, fmt, options)
     written = []

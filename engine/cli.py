@@ -35,6 +35,8 @@ def resolve_criteria(value: str | None) -> Path:
 
 def _bundle_dir(value: str) -> Path:
     path = Path(value)
+    if _is_workbook(path):
+        return path         # a workbook bundle (.xlsx): engine/evidence/workbook.py checks it
     if not path.is_dir():
         raise UsageError(f"{value}: no such bundle folder; give the folder that holds bundle.yaml")
     return path
@@ -192,6 +194,13 @@ def validate(bundle: str, criteria: str | None, max_file_mb: float) -> None:
 
     def action() -> int:
         compiled = load_criteria(resolve_criteria(criteria))
+        if _is_workbook(Path(bundle)):
+            from engine.evidence.workbook import load_workbook_bundle
+
+            loaded, _ = load_workbook_bundle(Path(bundle), compiled.schemas,
+                                             max_file_mb=max_file_mb)
+            click.echo(f"{bundle}: valid")
+            return 0
         loaded = load_bundle(_bundle_dir(bundle), compiled.schemas, max_file_mb=max_file_mb)
         click.echo(f"{bundle}: valid ({len(loaded.files)} files read)")
         for path in loaded.unused:
@@ -229,7 +238,7 @@ def init(bundle: str, criteria: str | None) -> None:
 @click.option("--criteria", help="Criteria directory or shipped set (default cqc_well_led).")
 @click.option("-o", "--out", help="Output folder (default wellled-out/<bundle folder name>).")
 @click.option("--format", "formats", default="json,html,md", show_default=True,
-              help="Comma-separated: json, html, md, pdf.")
+              help="Comma-separated: json, html, md, pdf, xlsx.")
 @click.option("--since", type=click.Path(),
               help="An earlier result.json (or its output folder): show each judgement's "
                    "change since then.")
@@ -247,7 +256,7 @@ def assess(bundle: str, criteria: str | None, out: str | None, formats: str, sin
     from engine.api import AssessOptions, assess_bundle, load_criteria, write_outputs
 
     def action() -> int:
-        chosen = _formats(formats, ("json", "html", "md", "pdf"))
+        chosen = _formats(formats, ("json", "html", "md", "pdf", "xlsx"))
         if "pdf" in chosen:
             from engine.output.pdf import require
 
@@ -262,7 +271,7 @@ def assess(bundle: str, criteria: str | None, out: str | None, formats: str, sin
             from engine.output.compare import compare
 
             result["since"] = compare(previous, result)
-        target = Path(out) if out else Path("wellled-out") / bundle_dir.resolve().name
+        target = Path(out) if out else Path("wellled-out") / _bundle_name(bundle_dir)
         written = write_outputs(result, target, chosen, options)
         click.echo(_headline(result))
         for line in _concern_lines(result):
@@ -356,7 +365,7 @@ def batch(root: str, criteria: str | None, out: str, jobs: int, formats: str,
         options = AssessOptions(lenient=lenient, include_sensitive=include_sensitive,
                                 suppress_below=suppress_below)
         summary = run_batch(root_dir, resolve_criteria(criteria), Path(out), jobs=jobs,
-                            formats=_formats(formats, ("json", "html", "md")),
+                            formats=_formats(formats, ("json", "html", "md", "xlsx")),
                             options=options, since=Path(since) if since else None,
                             progress=sys.stderr.isatty(), echo=_echo_err)
         click.echo(f"{summary.done} bundles assessed, {len(summary.failed)} failed; "
@@ -364,6 +373,72 @@ def batch(root: str, criteria: str | None, out: str, jobs: int, formats: str,
         for name, problem in summary.failed:
             _echo_err(f"failed: {name}: {problem}")
         return 1 if summary.failed else 0
+
+    sys.exit(_run(action))
+
+
+# ---------------------------------------------------------------- spreadsheets
+
+
+def _is_workbook(path: Path) -> bool:
+    from engine.evidence.workbook import is_workbook
+
+    return is_workbook(path)
+
+
+def _bundle_name(path: Path) -> str:
+    """The name of a bundle's output folder: its folder's name, or a workbook's without .xlsx."""
+    return path.stem if _is_workbook(path) else path.resolve().name
+
+
+@cli.command()
+@click.argument("out")
+@click.option("--criteria", help="Criteria directory or shipped set (default cqc_well_led).")
+@click.option("--from", "from_bundle", help="Fill the workbook with this bundle folder's evidence.")
+@click.option("--max-file-mb", type=float, default=50.0, show_default=True)
+def template(out: str, criteria: str | None, from_bundle: str | None, max_file_mb: float) -> None:
+    """Write an evidence workbook (.xlsx) to fill in: one sheet per evidence type."""
+    from engine.api import load_criteria
+    from engine.app.workbooks import make_template
+
+    def action() -> int:
+        compiled = load_criteria(resolve_criteria(criteria))
+        source = _bundle_dir(from_bundle) if from_bundle else None
+        if source is not None and _is_workbook(source):
+            raise UsageError(f"--from {from_bundle}: give a bundle folder (the workbook "
+                             "already is one)")
+        sheets = make_template(Path(out), compiled, source, max_file_mb)
+        filled = f", filled from {from_bundle}" if from_bundle else ""
+        click.echo(f"wrote {out} ({sheets} sheets{filled})")
+        return 0
+
+    sys.exit(_run(action))
+
+
+@cli.command(name="import")
+@click.argument("workbook")
+@click.argument("out")
+@click.option("--criteria", help="Criteria directory or shipped set (default cqc_well_led).")
+@click.option("--lenient", is_flag=True,
+              help="Leave invalid documents out, list their problems, write the rest.")
+@click.option("--max-file-mb", type=float, default=50.0, show_default=True)
+def import_cmd(workbook: str, out: str, criteria: str | None, lenient: bool,
+               max_file_mb: float) -> None:
+    """Turn an evidence workbook (.xlsx) into a bundle folder of YAML files."""
+    from engine.api import load_criteria
+    from engine.app.workbooks import import_workbook
+
+    def action() -> int:
+        path = Path(workbook)
+        if not _is_workbook(path):
+            raise UsageError(f"{workbook}: give an Excel workbook (.xlsx)")
+        compiled = load_criteria(resolve_criteria(criteria))
+        written, problems = import_workbook(path, Path(out), compiled, lenient=lenient,
+                                            max_file_mb=max_file_mb)
+        for problem in problems:
+            _echo_err(f"left out: {problem}")
+        click.echo(f"wrote {out} ({len(written)} files)")
+        return 0
 
     sys.exit(_run(action))
 

@@ -317,15 +317,28 @@ def load_bundle(root: Path, schemas: Mapping[str, EvidenceSchema], *,
         raise BundleError([f"{label}: cannot read `{err.filename}`: "
                            f"{(err.strerror or str(err)).lower()}"]) from None
     reader = _Reader(root, int(max_file_mb * 1_000_000), problems)
+    return assemble(root, root.resolve().name, layout, reader, problems,
+                    lambda: _Problems(label), schemas, lenient)
+
+
+def assemble(root: Path, name: str, layout: _Layout, reader, problems, soft_problems,
+             schemas: Mapping[str, EvidenceSchema], lenient: bool) -> Bundle:
+    """The validated ``Bundle`` from documents found (``layout``) and read (``reader``).
+
+    Shared by folders and workbooks (engine/evidence/workbook.py), so both are
+    validated by the same code. ``reader.read(rel, type)`` gives ``(ok, value)``;
+    ``problems`` collects every problem (``add(rel, message, at)``);
+    ``soft_problems()`` makes the collector for ``lenient`` problems.
+    """
     manifest = _manifest(layout, reader, problems)
-    soft = _Problems(label) if lenient else problems
+    soft = soft_problems() if lenient else problems
     documents = _documents(layout, schemas, reader, problems, soft)
     collections = _collections(layout, schemas, reader, problems, soft)
     if problems.items or manifest is None:
         raise BundleError(problems.sorted())
     return Bundle(
         root=root,
-        name=root.resolve().name,
+        name=name,
         manifest=manifest,
         documents=documents,
         collections=collections,

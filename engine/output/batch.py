@@ -59,7 +59,26 @@ def find_bundles(root: Path, skip: Path | None = None) -> list[tuple[str, Path]]
         if skip_resolved is not None and folder.resolve().is_relative_to(skip_resolved):
             continue
         found.append((rel.as_posix() if rel.parts else root.resolve().name, folder))
+    found += _workbooks(root, skip_resolved, {folder for _, folder in found})
     return sorted(set(found))
+
+
+def _workbooks(root: Path, skip: Path | None, folders: set[Path]) -> list[tuple[str, Path]]:
+    """Evidence workbooks (``.xlsx``) under ``root``, named by their path without ``.xlsx``.
+
+    A workbook inside a bundle folder belongs to that bundle (not a bundle of its own),
+    and Excel's lock files (``~$name.xlsx``) are not workbooks.
+    """
+    found = []
+    for book in root.rglob("*.xlsx"):
+        rel = book.relative_to(root)
+        if (any(part.startswith((".", "~$")) for part in rel.parts) or not book.is_file()
+                or any(parent in folders for parent in book.parents)):
+            continue
+        if skip is not None and book.resolve().is_relative_to(skip):
+            continue
+        found.append((rel.with_suffix("").as_posix(), book))
+    return found
 
 
 # ---------------------------------------------------------------- one bundle (in a worker)
@@ -362,11 +381,14 @@ def _cell(entry, labels, row, node_id, since, formats, node_anchor) -> dict[str,
 
 def write_summary(rows: list[dict[str, Any]], failed: list[tuple[str, str]], out: Path,
                   formats: tuple[str, ...], options: Any) -> None:
-    """Write out/summary.csv and out/index.html atomically."""
+    """Write out/summary.csv, out/summary.xlsx and out/index.html atomically."""
     from engine.output.report import stream_template
     from engine.output.write import atomic_write
 
     since = any(row["since"] for row in rows)
     atomic_write(out / "summary.csv", summary_csv(rows, since))
+    from engine.output.xlsx import write_summary_xlsx   # the spreadsheet beside the CSV
+
+    write_summary_xlsx(rows, out)
     atomic_write(out / "index.html", stream_template(
         "batch_index.html.j2", "html", batch=index_view(rows, failed, formats), options=options))

@@ -17,6 +17,12 @@ shared_with_partners: true
 reduction_since_baseline_percent: 31
 on_trajectory: true
 staff_engaged_initiatives: 22
+board_lead: Chief Finance Officer
+adaptation_plan_approved_on: "2024-11-28"
+desflurane_decommissioned: true
+nitrous_oxide_waste_reduced: true
+suppliers_carbon_reduction_plans_required: true
+clinical_waste_strategy_targets_met: true
 """
 
 

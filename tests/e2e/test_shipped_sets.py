@@ -87,13 +87,19 @@ def test_an_installed_copy_runs_every_shipped_set_tests(tmp_path):
 # (set, bundle) -> {node: expected}, where expected is a level, a (low, high)
 # range, or a status. These are what a reviewer would recognise in each trust.
 EXPECTED = {
-    ("cqc_well_led", "northfield"): {"vision_coproduced": 4, "workforce_edi": 2, "well_led": 3},
-    ("cqc_well_led", "harrowmere"): {"mental_health_act_duties": 3, "well_led": 3},
-    ("cqc_well_led", "lowbridge"): {"shared_direction": 1,
+    ("cqc_well_led", "northfield"): {"vision_coproduced": 4, "workforce_edi": 2,
+                                     "maternity_oversight": 3, "governance_management": 3,
+                                     "mental_health_act_duties": "not_applicable", "well_led": 3},
+    ("cqc_well_led", "harrowmere"): {"mental_health_act_duties": 3, "freedom_to_speak_up": 2,
+                                     "safety_outcomes": 2, "maternity_oversight": "not_applicable",
+                                     "well_led": (2, 3)},
+    ("cqc_well_led", "lowbridge"): {"shared_direction": 2, "finance_sustainable": 1,
+                                    "speaking_up_confidence": 2,
                                     "mental_health_act_duties": "not_applicable",
-                                    "well_led": (1, 2)},
-    ("cqc_well_led", "eastmarch"): {"workforce_edi": "not_assessed", "well_led": (1, 4)},
-    ("cqc_well_led_2023", "lowbridge"): {"governance_management": 1, "well_led": (1, 2)},
+                                    "well_led": (1, 3)},
+    ("cqc_well_led", "eastmarch"): {"workforce_edi": (1, 3), "sexual_safety": 2, "well_led": (1, 4)},
+    ("cqc_well_led_2023", "northfield"): {"well_led": 3},
+    ("cqc_well_led_2023", "lowbridge"): {"shared_direction": 1, "well_led": (1, 2)},
     ("nhs_well_led_2017", "northfield"): {"w3_culture": 3, "well_led_2017": 4},
 }
 
@@ -118,3 +124,39 @@ def test_example_bundles_judge_as_expected(case):
         got = result["results"][node]
         shown = {k: got.get(k) for k in ("status", "level", "max_level")}
         assert _matches(got, expected), f"{bundle} {node}: expected {expected}, got {shown}"
+
+
+@pytest.mark.parametrize("bundle", sorted(p.name for p in EXAMPLES.iterdir() if p.is_dir()))
+def test_no_example_trust_is_exemplary_almost_everywhere(bundle):
+    """A reviewer does not recognise a trust exemplary in seven of eight statements."""
+    from engine.api import assess_bundle, load_criteria
+
+    result = assess_bundle(load_criteria(CRITERIA / "cqc_well_led"), EXAMPLES / bundle)
+    statements = [r for r in result["results"].values() if r["kind"] == "statement"]
+    assert len(statements) == 8
+    exemplary = [r["title"] for r in statements if r.get("level") == 4]
+    assert len(exemplary) <= 4, f"{bundle}: exemplary in {len(exemplary)} of 8: {exemplary}"
+
+
+def test_the_acute_example_has_maternity_evidence_and_the_ambulance_example_sexual_safety():
+    import yaml
+
+    def kind(name):
+        return yaml.safe_load((EXAMPLES / name / "bundle.yaml").read_text())["provider"]["type"]
+
+    acute = [b.name for b in EXAMPLES.iterdir() if b.is_dir() and kind(b.name) == "acute"]
+    ambulance = [b.name for b in EXAMPLES.iterdir() if b.is_dir() and kind(b.name) == "ambulance"]
+    assert acute and ambulance
+    for name in acute:
+        assert list((EXAMPLES / name).glob("maternity.*")), f"{name} has no maternity evidence"
+    for name in ambulance:
+        assert list((EXAMPLES / name).glob("edi_plan.*")), f"{name} has no sexual safety evidence"
+        survey = (EXAMPLES / name / "staff_survey.json").read_text()
+        assert "no_unwanted_sexual_behaviour_from_staff" in survey
+
+
+@pytest.mark.parametrize("bundle", sorted(p.name for p in EXAMPLES.iterdir() if p.is_dir()))
+def test_every_example_bundle_validates_against_the_shipped_schemas(bundle):
+    code, out, err = run("validate", EXAMPLES / bundle)
+    assert code == 0, out + err
+    assert "valid" in out + err
