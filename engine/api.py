@@ -63,6 +63,7 @@ def write_outputs(result: dict[str, Any], out: Path, formats: tuple[str, ...],
                   options: AssessOptions = AssessOptions()) -> list[Path]:
     """Write ``result.json``, ``report.html``, ``report.md``, ``report.pdf``, ``report.xlsx``
     (as asked) atomically; every output is made before the first is written."""
+    from engine.output.board import board
     from engine.output.report import render
     from engine.output.results import dump_result
     from engine.output.write import atomic_write, atomic_write_bytes
@@ -70,6 +71,7 @@ def write_outputs(result: dict[str, Any], out: Path, formats: tuple[str, ...],
     names = {"json": "result.json", "html": "report.html", "md": "report.md",
              "pdf": "report.pdf", "xlsx": "report.xlsx"}
     texts: dict[str, str | bytes] = {}
+    view = board(result) if "html" in formats and "md" in formats else None
     for fmt in formats:
         if fmt == "pdf":
             from engine.output.pdf import pdf_bytes
@@ -80,7 +82,8 @@ def write_outputs(result: dict[str, Any], out: Path, formats: tuple[str, ...],
 
             texts[fmt] = result_workbook(result)
         else:
-            texts[fmt] = dump_result(result) if fmt == "json" else render(result, fmt, options)
+            texts[fmt] = (dump_result(result) if fmt == "json"
+                          else render(result, fmt, options, view=view))
     written = []
     for fmt, text in texts.items():
         path = out / names[fmt]

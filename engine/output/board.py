@@ -24,6 +24,7 @@ sections and the appendices of the same report.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from engine import words
@@ -46,6 +47,12 @@ def split_note(text: str | None) -> tuple[str, str]:
     """``text`` without a closing provenance note, and the note ("" when there is none)."""
     if not text:
         return text or "", ""
+    return _split_note(text)
+
+
+@lru_cache(maxsize=4096)
+def _split_note(text: str) -> tuple[str, str]:
+    # A pure memo: the same criteria texts come back in every report of a batch.
     match = _TRAILING_PAREN.search(text)
     if not match or not _NOTE_WORDS.search(match.group(1)):
         return text, ""
@@ -73,6 +80,7 @@ def plain(text: str | None) -> str:
 _INDEX = re.compile(r"^\d+$")
 
 
+@lru_cache(maxsize=4096)
 def field_words(pointer: str | None) -> str:
     """A JSON pointer as words: "/committees/0/review_on" -> "committees, review on (each entry)"."""
     parts = [p.replace("~1", "/").replace("~0", "~") for p in (pointer or "").split("/")[1:]]

@@ -22,6 +22,7 @@ from functools import lru_cache
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
 
 from engine import words
 from engine.errors import UsageError
@@ -98,16 +99,18 @@ def environment(fmt: str) -> Environment:
     return env
 
 
-def render(result: dict[str, Any], fmt: str, options: Any, *, media: str = "screen") -> str:
+def render(result: dict[str, Any], fmt: str, options: Any, *, media: str = "screen",
+           view: dict[str, Any] | None = None) -> str:
     """The report of ``result`` in ``fmt`` ("html" or "md") as text.
 
     ``media="pdf"`` gives the HTML the PDF is made from: every criterion open, the
-    working shown, the page furniture of ``@page``.
+    working shown, the page furniture of ``@page``. ``view`` is ``board.board(result)``
+    when the caller renders several formats of one result (made once, shared).
     """
     if fmt not in TEMPLATES:
         raise UsageError(f"no report format `{fmt}`; choose from html, md, pdf")
     template = environment(fmt).get_template(TEMPLATES[fmt])
-    view = board(result)
+    view = dict(view) if view is not None else board(result)
     if fmt == "html":
         view["targets"] = file_targets(result)
     return template.render(result=result, options=options, view=view, media=media)
@@ -190,39 +193,63 @@ def scale_label(result: dict[str, Any], level: int | None) -> str:
     return f"level {level}"
 
 
-# ---------------------------------------------------------------- values read
-
-
-def _last(read: dict[str, Any]) -> str:
-    return str(read.get("pointer") or "").rsplit("/", 1)[-1]
+def badge(node: dict[str, Any], result: dict[str, Any]) -> Markup:
+    """The level badge of a node: a pip per scale step (assured, possible, neither) beside
+    the level in digits and words."""
+    levels = tuple(step["level"] for step in result["framework"]["scale"])
+    return _badge(node.get("status"), node.get("level"), node.get("max_level"),
+                  range_words(node), range_digits(node), levels)
 
 
 @lru_cache(maxsize=1024)
-def _counts_people(last: str) -> bool:
-    return last in PEOPLE_COUNT_FIELDS or any(
+def _badge(status: Any, low: Any, high: Any, words_: str, digits: str,
+           levels: tuple[int, ...]) -> Markup:
+    # A pure memo: a report holds a few dozen badges of a handful of kinds.
+    pips = "".join(
+        '<i class="pip on"></i>' if low is not None and step <= low else
+        '<i class="pip maybe"></i>' if high is not None and step <= high else
+        '<i class="pip"></i>' for step in levels)
+    number = f'<span class="digits">{escape(digits)}</span> ' if low is not None else ""
+    return Markup(f'<span class="badge status-{escape(status)}"><span class="pips" '
+                  f'aria-hidden="true">{pips}</span><span class="badge-text">{number}'
+                  f"{escape(words_)}</span></span>")
+
+
+# ---------------------------------------------------------------- values read
+
+
+@lru_cache(maxsize=4096)
+def _field(pointer: str) -> tuple[bool, bool, str]:
+    """(counts people, is a share, parent object) of a JSON pointer: a pure memo, as the
+    same fields are read again and again."""
+    parent, _, last = pointer.rpartition("/")
+    counts = last in PEOPLE_COUNT_FIELDS or any(
         last.endswith("_" + name) for name in PEOPLE_COUNT_FIELDS)
+    return counts, any(word in last for word in SHARE_WORDS), parent
 
 
 def is_people_count(read: dict[str, Any]) -> bool:
     """True when ``read`` comes from a field that counts people (``PEOPLE_COUNT_FIELDS``,
     or a name ending ``_`` and one of them, such as ``feedback_responses``)."""
-    return _counts_people(_last(read))
-
-
-def _place(read: dict[str, Any]) -> tuple[Any, str]:
-    return read.get("file"), str(read.get("pointer") or "").rsplit("/", 1)[0]
+    return _field(str(read.get("pointer") or ""))[0]
 
 
 def small_group_share(read: dict[str, Any], siblings: list[dict[str, Any]] | None,
                       options: Any) -> bool:
     """True when ``read`` is a share (percent, rate) of a group whose count, read beside it
     from the same file and object, is below ``options.suppress_below``."""
-    if not siblings or not any(word in _last(read) for word in SHARE_WORDS):
+    if not siblings:
         return False
-    place = _place(read)
-    return any(is_people_count(other) and other.get("known")
-               and _suppressed(other.get("value"), options) and _place(other) == place
-               for other in siblings)
+    _, share, parent = _field(str(read.get("pointer") or ""))
+    if not share:
+        return False
+    where = read.get("file")
+    for other in siblings:
+        counts, _, other_parent = _field(str(other.get("pointer") or ""))
+        if (counts and other_parent == parent and other.get("file") == where
+                and other.get("known") and _suppressed(other.get("value"), options)):
+            return True
+    return False
 
 
 def _suppressed(value: Any, options: Any) -> bool:
@@ -238,6 +265,8 @@ def _plain(value: Any) -> str:
         text = value
     elif isinstance(value, bool):
         text = "true" if value else "false"
+    elif type(value) is int:
+        text = str(value)
     elif isinstance(value, float):
         text = _float_text(value)           # never 33.333333333333336
     else:
@@ -258,9 +287,9 @@ def read_value(read: dict[str, Any], options: Any,
     if not read.get("known"):
         return UNKNOWN_TEXT
     value = read.get("value")
-    if is_people_count(read) and _suppressed(value, options):
+    if _field(str(read.get("pointer") or ""))[0] and _suppressed(value, options):
         return f"fewer than {options.suppress_below}"
-    if small_group_share(read, siblings, options):
+    if siblings and small_group_share(read, siblings, options):
         return f"withheld: a group of fewer than {options.suppress_below}"
     return _plain(value)
 
@@ -515,6 +544,7 @@ FILTERS = {
     "plain": plain,
     "about_notes": about,
     "trace_html": trace_html,
+    "badge": badge,
 }
 
 MD_FILTERS = {"md": md_escape, "code": md_code, "md_link": md_link, "raw": md_raw,
