@@ -311,6 +311,9 @@ def board(result: dict[str, Any]) -> dict[str, Any]:
             row["next_label"] = _label(result, (row["next"]["level"] or node["level"] + 1))
             develop.append(row)
 
+    # the weakest first: what the evidence assures, then how far it could reach
+    develop.sort(key=lambda row: (nodes[row["id"]]["level"],
+                                  nodes[row["id"]].get("max_level") or 0))
     changed = [dict(change, id=node_id, title=nodes[node_id]["title"], kind=nodes[node_id]["kind"])
                for node_id, change in change_of.items()
                if node_id in nodes and change.get("change") != "same"]

@@ -239,3 +239,14 @@ def test_a_gap_without_a_field_never_shows_an_empty_field(fmt):
     text = render(result, fmt, AssessOptions())
     assert "field <code></code>" not in text and "field ``" not in text
     assert "Culture focus groups" in text and "the whole file or folder" in text
+
+
+def test_areas_to_develop_come_weakest_first():
+    from engine.api import assess_bundle, load_criteria
+
+    result = assess_bundle(load_criteria(ROOT / "criteria" / "cqc_well_led"),
+                           ROOT / "examples" / "bundles" / "lowbridge", AssessOptions())
+    nodes = result["results"]
+    levels = [(nodes[row["id"]]["level"], nodes[row["id"]]["max_level"])
+              for row in board(result)["develop"]]
+    assert len(levels) > 3 and levels == sorted(levels)
