@@ -78,6 +78,9 @@ def plain(text: str | None) -> str:
 
 
 _INDEX = re.compile(r"^\d+$")
+# The board summary names at most this many missing fields of one file, then "and N more
+# fields": the full list is under "Evidence gaps" (a summary must fit four A4 pages).
+FIELDS_SHOWN = 6
 
 
 @lru_cache(maxsize=4096)
@@ -144,6 +147,8 @@ def settle(result: dict[str, Any]) -> dict[str, Any]:
     ordered = sorted(files.values(), key=lambda e: (-len(e["criteria"]), e["title"]))
     for entry in ordered:
         entry["settles"] = words.plural(len(entry["criteria"]), "criterion")
+        entry["shown"] = entry["fields"][:FIELDS_SHOWN]
+        entry["more"] = len(entry["fields"]) - len(entry["shown"])
     return {
         "missing": [e for e in ordered if not e["provided"]],
         "incomplete": [e for e in ordered if e["provided"]],

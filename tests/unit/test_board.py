@@ -250,3 +250,14 @@ def test_areas_to_develop_come_weakest_first():
     levels = [(nodes[row["id"]]["level"], nodes[row["id"]]["max_level"])
               for row in board(result)["develop"]]
     assert len(levels) > 3 and levels == sorted(levels)
+
+
+def test_a_long_list_of_missing_fields_is_cut_short_in_the_summary():
+    result = plain()
+    node = result["results"]["guardian_in_post"]
+    node["status"] = "partial"
+    node["gaps"] = [{"evidence": "ftsu", "pointer": f"/field_{i}", "provided": True,
+                     "title": "Freedom to Speak Up guardian report"} for i in range(10)]
+    entry = next(e for e in settle(result)["incomplete"] if e["type"] == "ftsu")
+    assert len(entry["fields"]) == 10 and len(entry["shown"]) == 6 and entry["more"] == 4
+    assert "and 4 more fields (listed under Evidence gaps)" in summary_text(result, "md")
