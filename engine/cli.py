@@ -273,6 +273,8 @@ def assess(bundle: str, criteria: str | None, out: str | None, formats: str, sin
             result["since"] = compare(previous, result)
         target = Path(out) if out else Path("wellled-out") / _bundle_name(bundle_dir)
         written = write_outputs(result, target, chosen, options)
+        for line in set_aside_lines(result):
+            _echo_err(line)
         click.echo(_headline(result))
         for line in _concern_lines(result):
             click.echo(line)
@@ -293,6 +295,18 @@ def _previous(since: str | None) -> dict | None:
     from engine.output.compare import load_previous
 
     return load_previous(since)
+
+
+def set_aside_lines(result: dict) -> list[str]:
+    """``--lenient``: one line per evidence file it set aside, with the reason."""
+    name = result["bundle"].get("name") or "bundle"
+    lines = []
+    for entry in result["bundle"].get("set_aside", []):
+        reasons = entry["reasons"]
+        more = f" (and {len(reasons) - 1} more)" if len(reasons) > 1 else ""
+        why = f": {reasons[0]}{more}" if reasons else ""
+        lines.append(f"set aside as not provided (--lenient): {name}/{entry['path']}{why}")
+    return lines
 
 
 def _concern_lines(result: dict) -> list[str]:

@@ -240,3 +240,25 @@ def test_dates_and_numbers_typed_as_text_are_read_and_checked(criteria, tmp_path
                                               "period": {"start": "2024-04-01",
                                                          "end": "2025-03-31"},
                                               "assessor": None}
+
+
+def test_a_far_away_cell_costs_nothing_and_too_many_rows_are_refused(criteria, tmp_path,
+                                                                     good_book, monkeypatch):
+    import time
+
+    from engine.evidence import workbook
+
+    book = openpyxl.load_workbook(io.BytesIO(good_book))
+    book["ftsu"]["Z1000000"] = "a note far down the sheet"
+    path = tmp_path / "trust.xlsx"
+    book.save(path)
+    started = time.perf_counter()
+    read = read_workbook(path, criteria.schemas)
+    assert time.perf_counter() - started < 20
+    assert read.problems == [] and "ftsu.yaml" in read.data
+    monkeypatch.setattr(workbook, "MAX_ROWS", 10)
+    read = read_workbook(path, criteria.schemas)
+    limited = [text for _, text in read.problems if "ftsu!A1" in text]
+    assert len(limited) == 1
+    assert limited[0].startswith(f"{path.as_posix()}: ftsu!A1: the sheet has ")
+    assert limited[0].endswith("rows, more than the limit of 10; only the first 10 are read")

@@ -115,7 +115,7 @@ def plan_sheet(evidence_id: str, title: str, many: bool, schema: dict[str, Any],
     name = name or evidence_id
     _check_name(name, evidence_id)
     tables: list[Sheet] = []
-    fields = _flatten(schema, (), True, evidence_id, tables, name, many, nested=False)
+    fields = _flatten(schema, (), True, evidence_id, tables, name, many, title, nested=False)
     own = Sheet(name=name, evidence=evidence_id, title=title,
                 description=str(schema.get("description", "")),
                 form="rows" if many else "fields", path=(), many=many, fields=tuple(fields),
@@ -137,7 +137,7 @@ def _types(node: dict[str, Any]) -> tuple[list[str], bool]:
 
 
 def _flatten(node: dict[str, Any], path: tuple[str, ...], chain_required: bool,
-             evidence_id: str, tables: list[Sheet], sheet_name: str, many: bool, *,
+             evidence_id: str, tables: list[Sheet], sheet_name: str, many: bool, title: str, *,
              nested: bool, parent_label: str = "") -> list[Field]:
     """The fields of one record (an object), depth first, in the schema's order."""
     for keyword in ("anyOf", "oneOf", "allOf", "$ref", "patternProperties", "if"):
@@ -164,12 +164,12 @@ def _flatten(node: dict[str, Any], path: tuple[str, ...], chain_required: bool,
         if names == ["object"]:
             label = ".".join(here)
             out += _flatten(sub, here, chain_required and is_required, evidence_id, tables,
-                            sheet_name, many, nested=nested, parent_label=label)
+                            sheet_name, many, title, nested=nested, parent_label=label)
         elif names == ["array"] and _types(sub.get("items", {}))[0] == ["object"]:
             if nested:
                 raise _unsupported(evidence_id, here, "is a list of records inside a list "
                                    "of records")
-            table = _record_table(sub, here, evidence_id, tables, sheet_name, many)
+            table = _record_table(sub, here, evidence_id, tables, sheet_name, many, title)
             tables.append(table)
         else:
             out.append(_field(sub, here, names, nullable, mark, evidence_id))
@@ -177,15 +177,17 @@ def _flatten(node: dict[str, Any], path: tuple[str, ...], chain_required: bool,
 
 
 def _record_table(node: dict[str, Any], path: tuple[str, ...], evidence_id: str,
-                  tables: list[Sheet], sheet_name: str, many: bool) -> Sheet:
+                  tables: list[Sheet], sheet_name: str, many: bool, title: str) -> Sheet:
     name = f"{sheet_name}.{'.'.join(path)}"
     if len(name) > MAX_SHEET_NAME:
+        name = f"{sheet_name}.{path[-1]}"         # strategy.objectives
+    if len(name) > MAX_SHEET_NAME or name in {t.name for t in tables}:
         name = f"{name[:MAX_SHEET_NAME - 3]}~{len(tables) + 1}"
     _check_name(name, evidence_id)
     items = node["items"]
-    fields = _flatten(items, (), True, evidence_id, tables, name, many, nested=True)
+    fields = _flatten(items, (), True, evidence_id, tables, name, many, title, nested=True)
     description = str(node.get("description", "")) or str(items.get("description", ""))
-    return Sheet(name=name, evidence=evidence_id, title=f"{'.'.join(path)} (one row each)",
+    return Sheet(name=name, evidence=evidence_id, title=f"{title}: {'.'.join(path)}",
                  description=description, form="rows", path=path, many=many,
                  fields=tuple(fields))
 

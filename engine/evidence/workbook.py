@@ -224,42 +224,58 @@ def read_workbook(path: Path, schemas: Mapping[str, EvidenceSchema], *,
 
 
 class _Cells:
-    """One sheet's cells: values, refusing formulas that have no saved value."""
+    """One sheet's cells: values, refusing formulas that have no saved value.
+
+    Only cells that hold something are looked at (a sheet formatted down to row
+    1,048,576 costs nothing), and at most ``MAX_ROWS`` rows of them.
+    """
 
     def __init__(self, book: WorkbookData, name: str, pair):
         self.book, self.name = book, name
-        self.values, self.formulas = pair if pair else (None, None)
+        values, formulas = pair if pair else (None, None)
         self.order = book.order.get(name, 0)
-        self.rows = 0
-        if self.values is not None:
-            self.rows = min(self.values.max_row, MAX_ROWS)
-            if self.values.max_row > MAX_ROWS:
-                book.add((self.order, 0, 0), cell_name(name, 1, 1), "",
-                         f"the sheet uses {self.values.max_row} rows, more than the limit of "
-                         f"{MAX_ROWS}; only the first {MAX_ROWS} are read")
+        self.values = _filled(values)
+        self.formulas = _filled(formulas)
+        rows = sorted({r for r, _ in self.values} | {r for r, _ in self.formulas})
+        if len(rows) > MAX_ROWS:
+            book.add((self.order, 0, 0), cell_name(name, 1, 1), "",
+                     f"the sheet has {len(rows)} rows, more than the limit of {MAX_ROWS}; "
+                     f"only the first {MAX_ROWS} are read")
+            rows = rows[:MAX_ROWS]
+        self.present = pair is not None
+        self.data_rows = [r for r in rows if r >= FIRST_ROW]
+        self.header = sorted(c for r, c in self.values if r == HEADER_ROW)
 
     def key(self, row: int, column: int) -> tuple[int, int, int]:
         return (self.order, row, column)
 
     def get(self, row: int, column: int, what: str = "") -> tuple[Any, str]:
         """(value, number format) of a cell; None when blank or refused."""
-        if self.values is None:
-            return None, "General"
-        cell = self.values.cell(row=row, column=column)
-        value = cell.value
-        formula = self.formulas.cell(row=row, column=column)
-        if formula.data_type == "f" or (isinstance(formula.value, str)
-                                        and formula.value.startswith("=")
-                                        and formula.data_type != "s"):
+        cell = self.values.get((row, column))
+        value = cell.value if cell is not None else None
+        formula = self.formulas.get((row, column))
+        if formula is not None and (formula.data_type == "f" or (
+                isinstance(formula.value, str) and formula.value.startswith("=")
+                and formula.data_type != "s")):
             if value is None:
                 self.book.add(self.key(row, column), cell_name(self.name, row, column), what,
                               "the cell holds a formula with no saved value; formulas are "
                               "never calculated here: type the value, or open and save the "
                               "workbook in Excel so the value is saved with it")
                 return None, "General"
-        if isinstance(value, str) and not value.strip():
+        if value is None or (isinstance(value, str) and not value.strip()):
             return None, "General"
         return value, cell.number_format or "General"
+
+
+def _filled(ws) -> dict[tuple[int, int], Any]:
+    """(row, column) -> cell for every cell of ``ws`` that holds a value."""
+    if ws is None:
+        return {}
+    cells = getattr(ws, "_cells", None)
+    if not isinstance(cells, dict):     # an openpyxl without the map: walk the sheet
+        cells = {(c.row, c.column): c for row in ws.iter_rows() for c in row}
+    return {at: c for at, c in cells.items() if c.value is not None and c.value != ""}
 
 
 def _read_sheet(book: WorkbookData, sheet: Sheet, present, plans) -> None:
@@ -296,7 +312,7 @@ def _read_field_rows(book: WorkbookData, sheet: Sheet, cells: _Cells):
     places: dict[str, tuple[str, str, tuple[int, int, int]]] = {}
     rows: dict[str, int] = {}
     filled = False
-    for row in range(FIRST_ROW, cells.rows + 1):
+    for row in cells.data_rows:
         key, _ = cells.get(row, 1)
         value, fmt = cells.get(row, 2, str(key or ""))
         if key is None:
@@ -330,9 +346,7 @@ def _header(book: WorkbookData, sheet: Sheet, cells: _Cells) -> dict[int, str]:
     """Column number -> field key, from the header row; unknown headers are problems."""
     known = set(sheet.columns)
     columns: dict[int, str] = {}
-    if cells.values is None:
-        return columns
-    for column in range(1, min(cells.values.max_column, 1000) + 1):
+    for column in cells.header:
         name, _ = cells.get(HEADER_ROW, column)
         if name is None:
             continue
@@ -354,11 +368,11 @@ def _read_document_rows(book: WorkbookData, sheet: Sheet, cells: _Cells):
     columns = _header(book, sheet, cells)
     name_column = next((c for c, n in columns.items() if n == DOCUMENT_COLUMN), None)
     documents: dict[Any, tuple[str, Any, dict]] = {}
-    if cells.values is not None and name_column is None and cells.rows >= FIRST_ROW:
+    if name_column is None and cells.data_rows:
         book.add(cells.key(HEADER_ROW, 1), cell_name(sheet.name, HEADER_ROW, 1), "",
                  f"the `{DOCUMENT_COLUMN}` column is missing; put it back as column A")
         return documents
-    for row in range(FIRST_ROW, cells.rows + 1):
+    for row in cells.data_rows:
         got = {c: cells.get(row, c, columns[c]) for c in columns}
         if all(v is None for v, _ in got.values()):
             continue
@@ -423,7 +437,7 @@ def _read_records(book: WorkbookData, sheet: Sheet, cells: _Cells, documents) ->
         places.setdefault(pointer, header_place)
     counts: dict[Any, int] = {}
     any_row = False
-    for row in range(FIRST_ROW, cells.rows + 1):
+    for row in cells.data_rows:
         got = {c: cells.get(row, c, columns[c]) for c in columns}
         if all(v is None for v, _ in got.values()):
             continue

@@ -174,11 +174,19 @@ def _instructions(ws, sheets: list[Sheet], criteria_title: str) -> None:
     _text(ws.cell(row=row, column=2), criteria_title)
 
 
-def _top(ws, sheet: Sheet, hint: str) -> None:
+def _top(ws, sheet: Sheet, hint: str, width: int) -> None:
+    """Title (row 1) and description (row 2); the hint goes in row 3 of a field sheet,
+    after the description on a table (whose row 3 marks the required columns)."""
     style = _styles()
     _text(ws.cell(row=TITLE_ROW, column=1), sheet.title).font = style["title"]
-    _text(ws.cell(row=ABOUT_ROW, column=1), sheet.description)
-    _text(ws.cell(row=HINT_ROW, column=1), hint).font = style["bold"]
+    about = sheet.description if sheet.form == "fields" else \
+        f"{sheet.description} {hint}".strip()
+    cell = _text(ws.cell(row=ABOUT_ROW, column=1), about)
+    ws.merge_cells(start_row=ABOUT_ROW, start_column=1, end_row=ABOUT_ROW, end_column=width)
+    cell.alignment = style["wrap"]
+    ws.row_dimensions[ABOUT_ROW].height = 15 * (len(about) // 140 + 1)
+    if sheet.form == "fields":
+        _text(ws.cell(row=HINT_ROW, column=1), hint).font = style["bold"]
 
 
 def _field_sheet(ws, sheet: Sheet, document: Any) -> None:
@@ -187,7 +195,7 @@ def _field_sheet(ws, sheet: Sheet, document: Any) -> None:
     style = _styles()
     what = "Type each value in column B." if sheet.name != MANIFEST else \
         "Who is assessed, and when: type each value in column B."
-    _top(ws, sheet, what)
+    _top(ws, sheet, what, len(FIELD_COLUMNS))
     for column, name in enumerate(FIELD_COLUMNS, start=1):
         cell = _text(ws.cell(row=HEADER_ROW, column=column), name)
         cell.font, cell.fill = style["bold"], style["header"]
@@ -226,8 +234,8 @@ def _table_sheet(ws, sheet: Sheet, rows: list[tuple[str, Any]] | None) -> None:
             if sheet.many else "")
     else:
         hint = "One row per document, from row 5; column A is a short name for each."
-    _top(ws, sheet, hint)
     columns = list(sheet.columns)
+    _top(ws, sheet, hint, max(1, min(len(columns), 8)))
     fields = {f.key: f for f in sheet.fields}
     checks = _Checks(ws)
     last = FIRST_ROW + max(TABLE_ROWS, len(rows or ())) - 1
@@ -241,7 +249,7 @@ def _table_sheet(ws, sheet: Sheet, rows: list[tuple[str, Any]] | None) -> None:
             note = ("A short name for the document, such as 2025-02-theatres (letters, digits, "
                     "spaces, - _ .); it becomes the file name in a bundle folder."
                     if not sheet.path else "The name of the document this record belongs to.")
-            _text(ws.cell(row=HINT_ROW + 0, column=column), "required").font = style["required"]
+            _text(ws.cell(row=HINT_ROW, column=column), "required").font = style["required"]
             head.comment = Comment(note, "wellled", width=300, height=100)
             continue
         if f.required:
@@ -251,8 +259,6 @@ def _table_sheet(ws, sheet: Sheet, rows: list[tuple[str, Any]] | None) -> None:
         checks.add(f, f"{letter}{FIRST_ROW}:{letter}{last}")
         for row in range(FIRST_ROW, FIRST_ROW + len(rows or ())):
             _format(ws.cell(row=row, column=column), f)
-    if rows is not None and sheet.many:
-        _text(ws.cell(row=HINT_ROW, column=1), "required").font = style["required"]
     for row, (name, record) in enumerate(rows or (), start=FIRST_ROW):
         if record == NONE_MARK:
             _text(ws.cell(row=row, column=1), NONE_MARK)

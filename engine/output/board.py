@@ -337,9 +337,23 @@ def board(result: dict[str, Any]) -> dict[str, Any]:
         "since": ({"date": changes.get("previous", {}).get("date"),
                    "counts": changes.get("counts", {}), "changed": changed,
                    "lead": changes.get("lead", "")} if changes else None),
-        "set_aside": list(result["bundle"].get("problems") or []),
+        "set_aside": set_aside(result["bundle"]),
         "change_of": change_of,
     }
+
+
+def set_aside(bundle: dict[str, Any]) -> list[str]:
+    """What ``--lenient`` set aside, one line per file with its reason (the bundle's
+    ``set_aside`` when the result has it, else its list of problems)."""
+    entries = bundle.get("set_aside")
+    if entries is None:
+        return list(bundle.get("problems") or [])
+    lines = []
+    for entry in entries:
+        reasons = entry.get("reasons") or []
+        lines.append(f"{entry.get('path')}: {'; '.join(reasons)}" if reasons
+                     else str(entry.get("path")))
+    return lines
 
 
 def about(result: dict[str, Any]) -> list[dict[str, Any]]:

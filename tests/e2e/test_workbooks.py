@@ -336,3 +336,15 @@ def test_batch_writes_summary_xlsx_with_a_heat_map(criteria, tmp_path):
     rules = [r for rng in ws.conditional_formatting for r in rng.rules]
     assert len(rules) == 4          # one colour per level of the scale
     assert rules[0].formula == ['OR(E2="1",LEFT(E2,4)="1 to")']
+
+
+def test_batch_finds_workbooks_but_not_inside_bundles_nor_lock_files(tmp_path):
+    from engine.output.batch import find_bundles
+
+    for rel in ("a/bundle.yaml", "a/original.xlsx", "region/b.xlsx", "~$b.xlsx",
+                ".hidden/c.xlsx", "out/d.xlsx", "e.xlsx"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_bytes(b"x")
+    found = find_bundles(tmp_path, skip=tmp_path / "out")
+    assert [(name, path.relative_to(tmp_path).as_posix()) for name, path in found] == [
+        ("a", "a"), ("e", "e.xlsx"), ("region/b", "region/b.xlsx")]

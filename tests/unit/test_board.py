@@ -261,3 +261,13 @@ def test_a_long_list_of_missing_fields_is_cut_short_in_the_summary():
     entry = next(e for e in settle(result)["incomplete"] if e["type"] == "ftsu")
     assert len(entry["fields"]) == 10 and len(entry["shown"]) == 6 and entry["more"] == 4
     assert "and 4 more fields (listed under Evidence gaps)" in summary_text(result, "md")
+
+
+def test_set_aside_files_are_listed_one_a_line_with_their_reasons():
+    result = plain()
+    result["bundle"]["set_aside"] = [
+        {"path": "ftsu.yaml", "evidence": "ftsu", "reasons": ["/cases_raised: expected a number"]},
+        {"path": "focus_group/", "evidence": "focus_group", "reasons": []}]
+    view = board(result)
+    assert view["set_aside"] == ["ftsu.yaml: /cases_raised: expected a number", "focus_group/"]
+    assert "ftsu.yaml: /cases_raised: expected a number" in summary_text(result)
