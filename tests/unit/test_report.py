@@ -391,7 +391,15 @@ def test_reports_render_for_real_results(fmt):
         result = real_result(criteria, bundle)
         text = render(result, fmt, AssessOptions())
         assert result["bundle"]["provider"]["name"] in text
-        assert not re.search(r"\bfail", text, re.I)
+        # The engine's own words never say "fail". A concern's advice is the criteria
+        # authors' text for a board discussion ("which safety barriers failed"), so the
+        # check reads the report without it.
+        own = text
+        for concern in result["results"][result["framework"]["root"]].get("concerns", []):
+            for said in (concern.get("advice"), concern.get("text")):
+                if said:
+                    own = own.replace(said, "").replace(str(md_escape(said)), "")
+        assert not re.search(r"\bfail", own, re.I)
         for node_id in result["results"]:
             assert node_anchor(node_id) in text
         if fmt == "html":
