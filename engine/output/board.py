@@ -232,9 +232,9 @@ def next_step(node: dict[str, Any]) -> dict[str, Any]:
     step = node.get("next_step")
     if step:
         unmet = [u["words"] for u in step.get("unmet") or [] if u.get("words")]
-        return {"level": step.get("level"), "unmet": unmet,
+        return {"level": step.get("level"), "label": step.get("label"), "unmet": unmet,
                 "advice": plain(step.get("advice") or node.get("advice"))}
-    return {"level": None, "unmet": [], "advice": plain(node.get("advice"))}
+    return {"level": None, "label": None, "unmet": [], "advice": plain(node.get("advice"))}
 
 
 def _top(result: dict[str, Any]) -> int:
@@ -313,7 +313,8 @@ def board(result: dict[str, Any]) -> dict[str, Any]:
             strengths.append(row)
         else:
             row["next"] = next_step(node)
-            row["next_label"] = _label(result, (row["next"]["level"] or node["level"] + 1))
+            row["next_label"] = row["next"]["label"] or _label(
+                result, row["next"]["level"] or node["level"] + 1)
             develop.append(row)
 
     # the weakest first: what the evidence assures, then how far it could reach
