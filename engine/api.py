@@ -62,11 +62,12 @@ def assess_workbook(criteria, path: Path, options: AssessOptions = AssessOptions
 def write_outputs(result: dict[str, Any], out: Path, formats: tuple[str, ...],
                   options: AssessOptions = AssessOptions()) -> list[Path]:
     """Write ``result.json``, ``report.html``, ``report.md``, ``report.pdf``, ``report.xlsx``
-    (as asked) atomically; every output is made before the first is written."""
+    (as asked) into ``out`` as one set: the previous set there is replaced in one step, or
+    kept whole on a failure."""
     from engine.output.board import board
     from engine.output.report import render
     from engine.output.results import dump_result
-    from engine.output.write import atomic_write, atomic_write_bytes
+    from engine.output.write import write_set
 
     names = {"json": "result.json", "html": "report.html", "md": "report.md",
              "pdf": "report.pdf", "xlsx": "report.xlsx"}
@@ -76,20 +77,12 @@ def write_outputs(result: dict[str, Any], out: Path, formats: tuple[str, ...],
         if fmt == "pdf":
             from engine.output.pdf import pdf_bytes
 
-            texts[fmt] = pdf_bytes(result, options)
+            texts[names[fmt]] = pdf_bytes(result, options)
         elif fmt == "xlsx":
             from engine.output.xlsx import result_workbook
 
-            texts[fmt] = result_workbook(result)
+            texts[names[fmt]] = result_workbook(result)
         else:
-            texts[fmt] = (dump_result(result) if fmt == "json"
-                          else render(result, fmt, options, view=view))
-    written = []
-    for fmt, text in texts.items():
-        path = out / names[fmt]
-        if isinstance(text, bytes):
-            atomic_write_bytes(path, text)
-        else:
-            atomic_write(path, text)
-        written.append(path)
-    return written
+            texts[names[fmt]] = (dump_result(result) if fmt == "json"
+                                 else render(result, fmt, options, view=view))
+    return write_set(Path(out), texts)

@@ -29,6 +29,7 @@ from engine.errors import UsageError
 from engine.output.board import about, board, coverage_words, next_step, plain
 from engine.output.trace import file_targets, trace_html, trace_md
 from engine.resources import data_dir
+from engine.words import printable
 
 TEMPLATES = {"html": "report.html.j2", "md": "report.md.j2"}
 
@@ -77,6 +78,14 @@ class _DataEnvironment(Environment):
         return super().getattr(obj, attribute)
 
 
+def _html_finalize(value: Any) -> Any:
+    """Control characters and terminal escapes in any value shown in a page are written as
+    visible escapes (``\\x1b``); line breaks stay (a page folds them into spaces)."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return printable(value, keep_lines=True)
+    return value
+
+
 @lru_cache(maxsize=2)
 def environment(fmt: str) -> Environment:
     """The Jinja2 environment for ``fmt`` ("html" or "md"), built once per process."""
@@ -92,7 +101,7 @@ def environment(fmt: str) -> Environment:
         env = _DataEnvironment(autoescape=False, finalize=_md_finalize, **options)
     else:
         env = _DataEnvironment(autoescape=select_autoescape(["html.j2", "html"], default=True),
-                          **options)
+                               finalize=_html_finalize, **options)
     env.filters.update(FILTERS)
     if fmt == "md":
         env.filters.update(MD_FILTERS)
@@ -212,7 +221,7 @@ def _badge(status: Any, low: Any, high: Any, words_: str, digits: str,
     number = f'<span class="digits">{escape(digits)}</span> ' if low is not None else ""
     return Markup(f'<span class="badge status-{escape(status)}"><span class="pips" '
                   f'aria-hidden="true">{pips}</span><span class="badge-text">{number}'
-                  f"{escape(words_)}</span></span>")
+                  f"{escape(printable(words_, keep_lines=True))}</span></span>")
 
 
 # ---------------------------------------------------------------- values read
@@ -481,6 +490,7 @@ def md_escape(value: Any) -> _MdSafe:
 @lru_cache(maxsize=8192)
 def _md_escape_text(text: str) -> _MdSafe:
     # A pure memo: titles, sources and file references repeat hundreds of times a report.
+    text = printable(text, keep_lines=True)     # no terminal escapes in report.md
     if _MD_NEEDS_WORK.search(text) is None:
         return _MdSafe(text)
     text = _MD_SPACE.sub(" ", text)
@@ -498,7 +508,7 @@ def md_code(value: Any) -> _MdSafe:
 
 @lru_cache(maxsize=8192)
 def _md_code_text(value: str) -> _MdSafe:
-    text = " ".join(value.split())
+    text = " ".join(printable(value, keep_lines=True).split())
     if "<" in text:
         return md_escape(text)
     fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)

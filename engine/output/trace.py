@@ -15,15 +15,18 @@ from typing import Any
 from markupsafe import Markup
 from markupsafe import escape as _markup_escape
 
+from engine.words import printable
+
 
 @lru_cache(maxsize=8192)
 def _escape_str(text: str) -> str:
     # A pure memo: sources, file references and titles repeat hundreds of times a report.
-    return str(_markup_escape(text))
+    return str(_markup_escape(printable(text, keep_lines=True)))
 
 
 def escape(value: Any) -> str:
-    """``markupsafe.escape`` as a plain string (the trace is joined, then marked safe once)."""
+    """``markupsafe.escape`` as a plain string (the trace is joined, then marked safe once),
+    control characters and terminal escapes written visibly as the templates' finalize does."""
     return _escape_str(value if type(value) is str else str(value))
 
 
