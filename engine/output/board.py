@@ -80,7 +80,7 @@ def plain(text: str | None) -> str:
 _INDEX = re.compile(r"^\d+$")
 # The board summary names at most this many missing fields of one file, then "and N more
 # fields": the full list is under "Evidence gaps" (a summary must fit four A4 pages).
-FIELDS_SHOWN = 6
+FIELDS_SHOWN = 4
 
 
 @lru_cache(maxsize=4096)
@@ -133,19 +133,20 @@ def settle(result: dict[str, Any]) -> dict[str, Any]:
             entry = files.setdefault(kind, {
                 "type": kind, "title": gap.get("title") or kind.replace("_", " "),
                 "provided": kind in provided or bool(gap.get("provided")),
-                "file": None, "fields": [], "criteria": []})
+                "file": None, "fields": {}, "criteria": {}})
             pointer = gap.get("pointer") or ""
             if kind in provided:
                 entry["file"] = provided[kind]
             elif entry["file"] is None or not pointer:
                 entry["file"] = file_name(kind, pointer if entry["file"] is None else "")
             words_ = field_words(pointer)
-            if words_ and words_ not in entry["fields"]:
-                entry["fields"].append(words_)
-            if node["title"] not in entry["criteria"]:
-                entry["criteria"].append(node["title"])
+            if words_:
+                entry["fields"][words_] = None        # a dict keeps the order, each once
+            entry["criteria"][node_id] = node["title"]
     ordered = sorted(files.values(), key=lambda e: (-len(e["criteria"]), e["title"]))
     for entry in ordered:
+        entry["fields"] = list(entry["fields"])
+        entry["criteria"] = list(entry["criteria"].values())
         entry["settles"] = words.plural(len(entry["criteria"]), "criterion")
         entry["shown"] = entry["fields"][:FIELDS_SHOWN]
         entry["more"] = len(entry["fields"]) - len(entry["shown"])
@@ -371,7 +372,8 @@ def about(result: dict[str, Any]) -> list[dict[str, Any]]:
             if not note:
                 continue
             entry = seen.setdefault(sentence, {"rule": sentence, "note": note,
-                                               "kind": note_kind(note), "where": []})
-            if node["title"] not in entry["where"]:
-                entry["where"].append(node["title"])
+                                               "kind": note_kind(note), "where": {}})
+            entry["where"][node_id] = node["title"]
+    for entry in seen.values():
+        entry["where"] = list(dict.fromkeys(entry["where"].values()))
     return list(seen.values())

@@ -259,8 +259,8 @@ def test_a_long_list_of_missing_fields_is_cut_short_in_the_summary():
     node["gaps"] = [{"evidence": "ftsu", "pointer": f"/field_{i}", "provided": True,
                      "title": "Freedom to Speak Up guardian report"} for i in range(10)]
     entry = next(e for e in settle(result)["incomplete"] if e["type"] == "ftsu")
-    assert len(entry["fields"]) == 10 and len(entry["shown"]) == 6 and entry["more"] == 4
-    assert "and 4 more fields (listed under Evidence gaps)" in summary_text(result, "md")
+    assert len(entry["fields"]) == 10 and len(entry["shown"]) == 4 and entry["more"] == 6
+    assert "and 6 more fields (listed under Evidence gaps)" in summary_text(result, "md")
 
 
 def test_set_aside_files_are_listed_one_a_line_with_their_reasons():
