@@ -21,6 +21,7 @@ from benchmarks import (
     bench_batch,
     bench_bundles,
     bench_criteria,
+    bench_diff,
     bench_large,
     bench_pdf,
     bench_rules,
@@ -38,6 +39,7 @@ MEASUREMENTS = {
     "batch": bench_batch.run,
     "shipped_batch": bench_batch.run_shipped,
     "pdf": bench_pdf.run,
+    "diff": bench_diff.run,
 }
 """Each measurement by name, in the order they run: (work folder, quick) -> figures."""
 
