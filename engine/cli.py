@@ -744,7 +744,7 @@ def import_cmd(workbook: str, out: str, criteria: str | None, lenient: bool,
               help="Worker processes assessing bundles.")
 @click.option("--lenient", is_flag=True,
               help="Treat invalid documents as not provided.")
-@click.option("--max-file-mb", type=float, default=50.0, show_default=True,
+@click.option("--max-file-mb", type=MEGABYTES, default=50.0, show_default=True,
               help="Refuse an evidence file larger than this many megabytes.")
 def diff(old: str, new: str, bundles_root: str | None, out: str, formats: str,
          fail_on_change: bool, jobs: int, lenient: bool, max_file_mb: float) -> None:
