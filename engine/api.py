@@ -31,7 +31,7 @@ def load_criteria(path: str | Path, limits=None):
     depth; the defaults suit every real framework. Raises ``CriteriaError``
     with every diagnostic when the set has errors.
     """
-    from engine.judge.compile import compile_path  # lazy: start-up
+    from engine.judge.compile import compile_path
 
     return compile_path(Path(path), limits)
 
@@ -39,9 +39,9 @@ def load_criteria(path: str | Path, limits=None):
 def assess_bundle(criteria, bundle: str | Path, options: AssessOptions = AssessOptions()
                   ) -> dict[str, Any]:
     """Judge one evidence bundle: the ``result.json`` document, as plain data."""
-    from engine.evidence.bundle import load_bundle  # lazy: start-up
-    from engine.evidence.workbook import is_workbook  # lazy: start-up
-    from engine.judge.assess import assess  # lazy: start-up
+    from engine.evidence.bundle import load_bundle
+    from engine.evidence.workbook import is_workbook
+    from engine.judge.assess import assess
 
     if is_workbook(Path(bundle)):
         return assess_workbook(criteria, Path(bundle), options)
@@ -53,8 +53,8 @@ def assess_bundle(criteria, bundle: str | Path, options: AssessOptions = AssessO
 def assess_workbook(criteria, path: Path, options: AssessOptions = AssessOptions()
                     ) -> dict[str, Any]:
     """Judge an evidence workbook (``.xlsx``) read in memory: each read names its cell."""
-    from engine.evidence.workbook import cite_cells, load_workbook_bundle  # lazy: start-up
-    from engine.judge.assess import assess  # lazy: start-up
+    from engine.evidence.workbook import cite_cells, load_workbook_bundle
+    from engine.judge.assess import assess
 
     loaded, book = load_workbook_bundle(path, criteria.schemas, max_file_mb=options.max_file_mb,
                                         lenient=options.lenient)
@@ -63,22 +63,28 @@ def assess_workbook(criteria, path: Path, options: AssessOptions = AssessOptions
 
 def write_outputs(result: dict[str, Any], out: Path, formats: tuple[str, ...],
                   options: AssessOptions = AssessOptions()) -> list[Path]:
-    """Write ``result.json``, ``report.html``, ``report.md``, ``report.xlsx`` (as asked) into
-    ``out`` as one set: the previous set there is replaced in one step, or kept whole on a
-    failure."""
-    from engine.output.report import render  # lazy: start-up
-    from engine.output.results import dump_result  # lazy: start-up
-    from engine.output.write import write_set  # lazy: start-up
+    """Write ``result.json``, ``report.html``, ``report.md``, ``report.pdf``, ``report.xlsx``
+    (as asked) into ``out`` as one set: the previous set there is replaced in one step, or
+    kept whole on a failure."""
+    from engine.output.board import board
+    from engine.output.report import render
+    from engine.output.results import dump_result
+    from engine.output.write import write_set
 
     names = {"json": "result.json", "html": "report.html", "md": "report.md",
-             "xlsx": "report.xlsx"}
-    texts = {}
+             "pdf": "report.pdf", "xlsx": "report.xlsx"}
+    texts: dict[str, str | bytes] = {}
+    view = board(result) if "html" in formats and "md" in formats else None
     for fmt in formats:
-        if fmt == "xlsx":
-            from engine.output.xlsx import result_workbook  # lazy: start-up
+        if fmt == "pdf":
+            from engine.output.pdf import pdf_bytes
+
+            texts[names[fmt]] = pdf_bytes(result, options)
+        elif fmt == "xlsx":
+            from engine.output.xlsx import result_workbook
 
             texts[names[fmt]] = result_workbook(result)
         else:
             texts[names[fmt]] = (dump_result(result) if fmt == "json"
-                                 else render(result, fmt, options))
+                                 else render(result, fmt, options, view=view))
     return write_set(Path(out), texts)
