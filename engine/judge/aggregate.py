@@ -5,7 +5,7 @@ children's lows and to their highs separately.
 
 >>> aggregate_levels("percent", [3, 2, 3, 3], top=4, rounding="nearest",
 ...                  bands=((2, 39), (3, 63), (4, 88)))
-(3, '3 + 2 + 3 + 3 = 11 of 16: 68.75% -> 69% -> band 3 (from 63)')
+(3, '3 + 2 + 3 + 3 = 11 of 16: 68.8% -> 69% -> band 3 (from 63)')
 >>> aggregate_levels("mean", [4, 3], top=4, rounding="nearest")[0]
 4
 """
@@ -27,11 +27,23 @@ def round_fraction(value: Fraction, rounding: str | None) -> Fraction:
     return value
 
 
-def _show(value: Fraction) -> str:
+def _show(value: Fraction, thresholds: tuple[float, ...] = ()) -> str:
+    """A fraction as people read it: whole numbers as they are, others to one decimal
+    (halves up), never ``54.1667``. Where one decimal would put the value on the other side
+    of a band's threshold (62.96 shown as 63.0 below a band from 63), it is cut to one
+    decimal instead, so the shown figure never contradicts the band it leads to.
+
+    >>> _show(Fraction(175, 4)), _show(Fraction(325, 6)), _show(Fraction(6296, 100), (63,))
+    ('43.8', '54.2', '62.9')
+    """
     if value.denominator == 1:
         return str(value.numerator)
-    text = f"{float(value):.4f}".rstrip("0").rstrip(".")
-    return text
+    shown = math.floor(value * 10 + Fraction(1, 2))
+    if any(value < Fraction(t).limit_denominator(10**6) <= Fraction(shown, 10)
+           for t in thresholds):
+        shown = math.floor(value * 10)
+    whole, tenth = divmod(shown, 10)
+    return str(whole) if tenth == 0 else f"{whole}.{tenth}"
 
 
 def aggregate_levels(method: str, levels: list[int], *, top: int, rounding: str | None = None,
@@ -61,7 +73,8 @@ def aggregate_levels(method: str, levels: list[int], *, top: int, rounding: str 
         for band_level, threshold in sorted(bands):
             if p >= Fraction(threshold).limit_denominator(10**6):
                 level, reached = band_level, threshold
-        how = f"{listed} = {sum(levels)} of {len(levels) * top}: {_show(exact)}%"
+        thresholds = tuple(t for _, t in bands)
+        how = f"{listed} = {sum(levels)} of {len(levels) * top}: {_show(exact, thresholds)}%"
         if p != exact:
             how += f" -> {_show(p)}%"
         if reached is None:

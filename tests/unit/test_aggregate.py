@@ -55,3 +55,13 @@ def test_min_and_max(method, levels, want):
 def test_nothing_to_aggregate_is_refused():
     with pytest.raises(ValueError):
         aggregate_levels("min", [], top=4)
+
+
+@pytest.mark.parametrize("levels, shown", [
+    ([3, 2, 2], "7 of 12: 58.3% -> band 2"),          # 58.333...: one decimal, never 58.3333
+    ([4, 3, 3, 3, 3, 3], "19 of 24: 79.2% -> band 3"),  # 79.1666...: halves up
+    ([4] * 14 + [3] * 13, "95 of 108: 87.9% -> band 3"),  # 87.96...: 88.0 would contradict band 3
+])
+def test_the_working_shows_percentages_to_one_decimal_without_crossing_a_band(levels, shown):
+    _, how = aggregate_levels("percent", levels, top=4, bands=((2, 39), (3, 63), (4, 88)))
+    assert shown in how
