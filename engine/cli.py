@@ -262,6 +262,8 @@ def assess(bundle: str, criteria: str | None, out: str | None, formats: str, len
         written = write_outputs(result, target, chosen, options)
         root = result["framework"]["root"]
         top = result["results"].get(root, {})
+        for line in set_aside_lines(result):
+            _echo_err(line)
         click.echo(_headline(result))
         for line in _concern_lines(result):
             click.echo(line)
@@ -270,6 +272,18 @@ def assess(bundle: str, criteria: str | None, out: str | None, formats: str, len
         return 0
 
     sys.exit(_run(action))
+
+
+def set_aside_lines(result: dict) -> list[str]:
+    """``--lenient``: one line per evidence file it set aside, with the reason."""
+    name = result["bundle"].get("name") or "bundle"
+    lines = []
+    for entry in result["bundle"].get("set_aside", []):
+        reasons = entry["reasons"]
+        more = f" (and {len(reasons) - 1} more)" if len(reasons) > 1 else ""
+        why = f": {reasons[0]}{more}" if reasons else ""
+        lines.append(f"set aside as not provided (--lenient): {name}/{entry['path']}{why}")
+    return lines
 
 
 def _concern_lines(result: dict) -> list[str]:

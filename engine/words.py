@@ -22,6 +22,12 @@ and "2–3" in another. Pure functions of plain data; no imports from the rest o
 'judged on 1 of 8 statements'
 >>> coverage(8, 8, "statement")
 ''
+>>> needs(">=", "90%")
+'at least 90%'
+>>> needs(">=", "2024-06-30", dates=True)
+'a date on or after 2024-06-30'
+>>> not_yet_provided(["staff_survey.yaml, question q3f"])
+'not yet provided: staff_survey.yaml, question q3f'
 """
 
 from __future__ import annotations
@@ -93,3 +99,25 @@ def coverage(assessed: int, of: int, noun: str) -> str:
     if assessed >= of:
         return ""
     return f"judged on {assessed} of {plural(of, noun)}"
+
+
+_NEEDS = {">=": "at least", ">": "more than", "<=": "at most", "<": "less than",
+          "==": "exactly", "!=": "anything but", "in": "one of", "not in": "none of"}
+_FLIPPED = {">=": "<=", ">": "<", "<=": ">=", "<": ">", "==": "==", "!=": "!="}
+
+
+_DATES = {">=": "a date on or after", ">": "a date after", "<=": "a date on or before",
+          "<": "a date before"}
+
+
+def needs(op: str, threshold: str, flipped: bool = False, dates: bool = False) -> str:
+    """What a comparison asks for, in words: ``needs(">=", "90%")`` -> "at least 90%".
+    ``flipped``: the threshold was written on the left (``90 <= x``); ``dates``: it is a date."""
+    if flipped:
+        op = _FLIPPED.get(op, op)
+    return f"{(_DATES if dates else _NEEDS).get(op, _NEEDS.get(op, op))} {threshold}"
+
+
+def not_yet_provided(places: list[str]) -> str:
+    """Evidence a condition needs that the bundle does not hold, in one phrase."""
+    return "not yet provided: " + "; ".join(places)

@@ -6,13 +6,16 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
-from engine import __version__
+from engine import __version__, words
 from engine.judge import values as v
 from engine.judge.aggregate import aggregate_levels
 from engine.judge.compile import (
+    Breakdown,
     CompiledCriterion,
     CompiledParent,
     Concern,
@@ -21,6 +24,7 @@ from engine.judge.compile import (
     Step,
 )
 from engine.judge.judge import Judgement, apply_cap, ladder, outcome_text, status_of
+from engine.judge.compile import use
 from engine.judge.values import UNKNOWN, Ev, Gap, Range
 
 SENSITIVE = "[sensitive]"
@@ -175,11 +179,81 @@ class Evaluation:
         status = status_of(low, high, tally.known, tally.unknown)
         advice = _advice(c, outcomes, trace)
         concerns = self._concerns(ctx, c.concerns, trace)
+        next_step = self._next_step(ctx, c, outcomes, trace, low)
         if status == "not_assessed":
             return Judgement(status, None, None, advice, trace, tally.reads, ctx.warnings,
-                             concerns=concerns)
+                             concerns=concerns, next_step=next_step)
         return Judgement(status, low, high, advice, trace, tally.reads, ctx.warnings,
-                         concerns=concerns)
+                         concerns=concerns, next_step=next_step)
+
+    # ---- the next step: what the lowest rung not yet met still needs
+    def _next_step(self, ctx: Ctx, c: CompiledCriterion, outcomes: dict[int, Any],
+                   trace: list[dict], low: int) -> dict | None:
+        """The lowest rung not yet met, its advice and the parts of its condition that
+        are false or unknown (each with its values); or the caps holding the level down.
+        Words are made later, when the result is written. None at the top."""
+        if low >= self.criteria.top:
+            return None
+        rung = next((r for r in c.rungs if outcomes.get(r.level) is not True), None)
+        warned = len(ctx.warnings)
+        if rung is not None and rung.breakdown is not None:
+            part = rung.breakdown.part
+            outcome = outcomes[rung.level]
+            reads = next((e["reads"] for e in trace if e["kind"] == "rung"
+                          and e["level"] == rung.level), [])
+            if part is not None and (part.op is None or (
+                    outcome is UNKNOWN and any(type(r) is Gap for r in reads))):
+                # A rung of one part whose words need no values: what judging it read
+                # says it all, so it is not evaluated again (the common case of
+                # missing evidence).
+                unmet = [{"part": part, "outcome": outcome, "reads": reads,
+                          "left": None, "right": None}]
+            else:
+                _, unmet = self._unmet(ctx, rung.breakdown)
+            del ctx.warnings[warned:]          # already warned when the rung was judged
+            for item in unmet:                 # an unknown `let`: the gaps of its reads
+                if item["outcome"] is UNKNOWN and item["part"].lets and not any(
+                        type(r) is Gap for r in item["reads"]):
+                    item["reads"] = item["reads"] + [
+                        r for e in trace if e["kind"] == "let" and e["name"] in
+                        item["part"].lets for r in e["reads"] if type(r) is Gap]
+            return {"level": rung.level, "advice": rung.advice, "unmet": unmet}
+        held = [e for e in trace if e["kind"] == "cap" and e.get("effect")]
+        if not held:
+            return None
+        return {"level": low + 1, "advice": held[0]["advice"] or held[0]["because"],
+                "unmet": [{"cap": e} for e in held]}
+
+    def _unmet(self, ctx: Ctx, node: Breakdown) -> tuple[Any, list[dict]]:
+        """(outcome, the parts not true) of one condition, evaluated again part by part."""
+        if node.op is None:
+            part = node.part
+            ctx.reads, ctx.level_uses, ctx.known, ctx.unknown = [], [], 0, 0
+            left = right = None
+            try:
+                if part.op is None:
+                    outcome = part.when(ctx)
+                else:
+                    left, right = use(part.left(ctx), ctx), use(part.right(ctx), ctx)
+                    if part.op in ("in", "not in"):
+                        outcome = v.member(left, right)
+                        outcome = v.not3(outcome) if part.op == "not in" else outcome
+                    else:
+                        outcome = v.compare(part.op, left, right)
+            except v.Fault:
+                outcome = UNKNOWN
+            if outcome is True:
+                return True, []
+            return outcome, [{"part": part, "outcome": outcome, "reads": ctx.reads,
+                              "left": left, "right": right}]
+        results = [self._unmet(ctx, item) for item in node.items]
+        combine = v.and3 if node.op == "and" else v.or3
+        outcome = results[0][0]
+        for other, _ in results[1:]:
+            outcome = combine(outcome, other)
+        if outcome is True:
+            return True, []
+        return outcome, [u for _, unmet in results for u in unmet]
 
     def _concerns(self, ctx: Ctx, concerns: tuple[Concern, ...], trace: list[dict]
                   ) -> list[dict]:
@@ -374,7 +448,8 @@ def build_result(criteria: CriteriaSet, judgements: Mapping[str, Judgement], bun
             "files": [{"path": f.path, "type": f.type, "sha256": f.sha256, "size": f.size}
                       for f in getattr(bundle, "files", ())],
             "unused": list(getattr(bundle, "unused", ())),
-            "problems": list(getattr(bundle, "problems", ()))},
+            "problems": list(getattr(bundle, "problems", ())),
+            "set_aside": set_aside(bundle)},
         "order": list(criteria.order),
         "results": results,
         "warnings": warnings,
@@ -395,12 +470,155 @@ def _node_result(criteria: CriteriaSet, node, judgement: Judgement, include: boo
     }
     if isinstance(node, CompiledCriterion):
         out.update(category=node.category, we=None, regulations=[], children=[],
-                   coverage=None)
+                   coverage=None,
+                   next_step=_next_step_result(criteria, judgement.next_step, include))
     else:
         assessed, of = judgement.coverage or (0, 0)
         out.update(category=None, we=node.we, regulations=list(node.regulations),
-                   children=list(node.children), coverage={"assessed": assessed, "of": of})
+                   children=list(node.children), coverage={"assessed": assessed, "of": of},
+                   next_step=None)
     return out
+
+
+def set_aside(bundle) -> list[dict]:
+    """What ``--lenient`` set aside: each evidence file (or collection folder) that was read
+    but treated as not provided because it is invalid, with the reasons.
+
+    ``[{"path": "ftsu.yaml", "evidence": "ftsu", "reasons": ["/guardian_in_post: ..."]}]``;
+    a collection is one entry, ``"focus_group/"``, its reasons prefixed by the file name."""
+    problems = list(getattr(bundle, "problems", ()))
+    if not problems:
+        return []
+    root = getattr(bundle, "root", None)
+    label = Path(root).as_posix().rstrip("/") if root is not None else ""
+    accepted = set(getattr(bundle, "documents", {})) | set(getattr(bundle, "collections", {}))
+    out: dict[str, dict] = {}
+    for f in getattr(bundle, "files", ()):
+        if f.type in accepted or f.type == "bundle":
+            continue
+        many = "/" in f.path
+        path = f"{f.type}/" if many else f.path
+        entry = out.setdefault(path, {"path": path, "evidence": f.type, "reasons": []})
+        prefix = f"{label}/{f.path}"
+        for problem in problems:
+            if problem.startswith(prefix + ":"):
+                reason = problem[len(prefix) + 1:].lstrip()
+                if many:
+                    reason = f"{f.path[len(path):]}: {reason}"
+                entry["reasons"].append(reason)
+    return [out[k] for k in sorted(out)]
+
+
+def _next_step_result(criteria: CriteriaSet, raw: dict | None, include: bool) -> dict | None:
+    """``next_step`` of result.json: the level, its advice, and each unmet part in words."""
+    if raw is None:
+        return None
+    unmet = []
+    for item in raw["unmet"]:
+        if "cap" in item:
+            cap = item["cap"]
+            text = f"cap {cap['level']} ({cap['source']})"
+            held = f"the level is held at {cap['level']}" + (
+                f": {cap['because']}" if cap.get("because") else "")
+            unmet.append({"condition": text, "outcome": cap["outcome"],
+                          "reads": _reads(cap["reads"], include),
+                          "words": (f"{_gap_words(criteria, cap['reads'])}; until then "
+                                    f"{held[4:]}" if cap["outcome"] == "unknown" else held)})
+            continue
+        part, outcome = item["part"], item["outcome"]
+        unmet.append({"condition": part.text, "outcome": outcome_text(outcome),
+                      "words": _part_words(criteria, part, item, include),
+                      "reads": _reads(item["reads"], include)})
+    return {"level": raw["level"], "label": criteria.label(raw["level"]),
+            "advice": raw["advice"], "unmet": unmet}
+
+
+def _part_words(criteria: CriteriaSet, part, item: dict, include: bool) -> str:
+    """"appraisal rate is 88%; this level needs at least 90%"; "not yet provided: ..."."""
+    if item["outcome"] is UNKNOWN:
+        gaps = [r for r in item["reads"] if type(r) is Gap]
+        if gaps:
+            return _gap_words(criteria, item["reads"])
+    if part.op is None:
+        subject = part.subject or part.text
+        if item["outcome"] is UNKNOWN:
+            return f"{subject}: could not be decided from the evidence given"
+        if part.subject:                       # a yes/no field: `ftsu.guardian_in_post`
+            return f"{part.subject} is no; this level needs yes"
+        return f"not yet: {part.text}"
+    value, threshold = ((item["right"], item["left"]) if part.threshold_left
+                        else (item["left"], item["right"]))
+    places = _decimals(threshold)
+    sensitive = any(_sensitive(r) for r in item["reads"] if type(r) is Ev)
+    shown = ("a value not shown here (sensitive)" if sensitive and not include
+             else _value_words(value, part.percent, places))
+    subject = part.subject or "the value"
+    wanted = _value_words(threshold, part.percent, places)
+    if part.threshold_text:
+        wanted += f" ({_relative_date(part.threshold_text)})"
+    if part.op in ("in", "not in") and part.threshold_left:
+        if part.op == "in":
+            return f"{subject} does not yet include {wanted}; this level needs it"
+        return f"{subject} includes {wanted}; this level needs it not to"
+    need = words.needs(part.op, wanted, part.threshold_left, dates=hasattr(threshold, "isoformat"))
+    return f"{subject} is {shown}; this level needs {need}"
+
+
+_RELATIVE = re.compile(r"^assessment\.date ([-+]) (\d+(?:\.\d+)?) (\w+)$")
+
+
+def _relative_date(text: str) -> str:
+    """ "assessment.date - 12 months" -> "12 months before the assessment date"."""
+    m = _RELATIVE.match(text)
+    if not m:
+        return text
+    return f"{m.group(2)} {m.group(3)} {'before' if m.group(1) == '-' else 'after'} the assessment date"
+
+
+def _decimals(value: Any) -> int:
+    """Decimal places to show: one, or as many as the threshold is written with (1.25)."""
+    if isinstance(value, float) and not value.is_integer():
+        return max(1, min(4, len(repr(value).split(".")[1])))
+    return 1
+
+
+def _value_words(value: Any, percent: bool = False, places: int = 1) -> str:
+    if value is UNKNOWN or value is None:
+        return "not known" if value is UNKNOWN else "none"
+    if type(value) is Range:
+        return words.level_range(value.low, value.high)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float):
+        return words.percent(value, places) if percent else words.number(value, places)
+    if isinstance(value, list):
+        if 0 < len(value) <= 6 and all(isinstance(x, str | int | float) for x in value):
+            return " or ".join(_value_words(x, percent, places) for x in value)
+        return words.plural(len(value), "item")
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, v.Dur):
+        return f"{words.number(value.amount)} {value.unit}"
+    return f'"{value}"' if isinstance(value, str) else str(value)
+
+
+def _gap_words(criteria: CriteriaSet, reads: list) -> str:
+    """The evidence a condition needs that was not provided, in places a person can find."""
+    places: dict[str, None] = {}
+    for r in reads:
+        if type(r) is not Gap:
+            continue
+        if r.file is None:
+            title = criteria.evidence_titles.get(r.type, r.type)
+            places[f"{title} ({r.type})"] = None
+        else:
+            # the evidence's title, not its file: the same words for a .yaml, a .json
+            # or a workbook sheet
+            title = criteria.evidence_titles.get(r.type, r.type)
+            field = " ".join(p.replace("~1", "/").replace("~0", "~").replace("_", " ")
+                             for p in r.pointer.split("/") if p)
+            places[f"{title}: {field}" if field else title] = None
+    return words.not_yet_provided(list(places)) if places else "not yet known"
 
 
 def _attach_concerns(criteria: CriteriaSet, judgements: Mapping[str, Judgement],

@@ -143,6 +143,36 @@ def get_field(obj: Any, name: Any) -> Any:
 
 
 @dataclass(frozen=True)
+class Part:
+    """One comparison (or other plain condition) of a rung, for the next step's words.
+
+    Built once per set. A comparison keeps its two sides as closures, so the value
+    read and the threshold can be shown; ``subject`` names the side read from the
+    evidence ("appraisal rate"), ``threshold_left`` says which side is the threshold
+    (the side that is the same for the whole bundle)."""
+
+    text: str                      # as written in the criteria, spaces folded
+    when: Fn | None                # a plain condition (not a comparison)
+    left: Fn | None
+    right: Fn | None
+    op: str | None
+    subject: str | None
+    threshold_left: bool = False
+    percent: bool = False
+    threshold_text: str | None = None   # the threshold as written, when it is not a literal
+    lets: tuple[str, ...] = ()          # `let` names it reads (their gaps are its gaps)
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """A condition as its ``and``/``or`` structure down to its parts."""
+
+    op: str | None                 # "and", "or", or None for a part
+    items: tuple[Breakdown, ...] = ()
+    part: Part | None = None
+
+
+@dataclass(frozen=True)
 class Step:
     """A rung or a cap: its level, compiled condition, notes and where it is written."""
 
@@ -151,6 +181,7 @@ class Step:
     because: str | None
     advice: str | None
     source: str
+    breakdown: Breakdown | None = None    # rungs: their parts, for the next step
 
 
 @dataclass(frozen=True)
@@ -541,6 +572,7 @@ class _Compiler(_ExprCompiler):
     def __init__(self, checked: CheckedSet, sources: SourceNames):
         super().__init__(frozenset(checked.evidence), checked.levels, sources)
         self.checked = checked
+        self._lines: dict[str, list[str]] = {}
         self.aggregations = {a.id: Aggregation(
             a.id, a.title, a.method or "min", a.round,
             tuple(sorted((b.level, b.threshold) for b in a.bands)))
@@ -549,9 +581,49 @@ class _Compiler(_ExprCompiler):
     def level(self, ref: int | str) -> int:
         return ref if isinstance(ref, int) else self.checked.levels[ref]
 
-    def steps(self, items, scope: _Scope) -> tuple[Step, ...]:
+    def steps(self, items, scope: _Scope, parts: bool = False) -> tuple[Step, ...]:
         return tuple(Step(self.level(s.level), self.condition(s.when, scope), s.because,
-                          s.advice, self.sources.name(s.span)) for s in items)
+                          s.advice, self.sources.name(s.span),
+                          self.breakdown(s.when, scope) if parts else None) for s in items)
+
+    # ---- the next step: a rung's condition broken down to its comparisons
+    def source_text(self, span) -> str:
+        """The text of ``span`` as written, with runs of spaces and line breaks folded."""
+        source = self.checked.sources.get(span.path)
+        if source is None:
+            return ""
+        lines = self._lines.get(span.path)
+        if lines is None:
+            lines = self._lines[span.path] = source.text.split("\n")
+        if span.line == span.end_line:
+            text = lines[span.line - 1][span.column - 1:span.end_column - 1]
+        else:
+            text = "\n".join([lines[span.line - 1][span.column - 1:],
+                              *lines[span.line:span.end_line - 1],
+                              lines[span.end_line - 1][:span.end_column - 1]])
+        return " ".join(text.split())
+
+    def breakdown(self, e: n._Expr, scope: _Scope) -> Breakdown:
+        if type(e) is n.BoolOp:
+            items: list[Breakdown] = []
+            for side in (e.left, e.right):       # a chain `a and b and c` is one level
+                sub = self.breakdown(side, scope)
+                items.extend(sub.items if sub.op == e.op else (sub,))
+            return Breakdown(e.op, tuple(items))
+        text = self.source_text(e.span)
+        lets = tuple(sorted({x.id for x in n.walk(e) if type(x) is n.Name
+                             and x.id in scope.locals}))
+        if type(e) is n.Compare:
+            left_constant = self.bundle_constant(e.left)
+            subject_side, threshold = (e.right, e.left) if left_constant else (e.left, e.right)
+            written = (None if type(threshold) in (n.Literal, n.DateLiteral, n.ListExpr)
+                       else self.source_text(threshold.span))
+            return Breakdown(None, part=Part(
+                text, None, self.expr(e.left, scope), self.expr(e.right, scope), e.op,
+                _subject(subject_side) or self.source_text(subject_side.span), left_constant,
+                _percentish(subject_side), written, lets))
+        return Breakdown(None, part=Part(text, self.condition(e, scope), None, None, None,
+                                         _subject(e), lets=lets))
 
     def concerns(self, owner: str, items: tuple[n.Concern, ...], scope: _Scope
                  ) -> tuple[Concern, ...]:
@@ -583,7 +655,7 @@ class _Compiler(_ExprCompiler):
         for let in c.lets:
             lets.append((let.name, self.expr(let.value, scope), self.sources.name(let.span)))
             scope = scope.with_name(let.name)
-        rungs = tuple(sorted(self.steps(c.rungs, scope), key=lambda s: s.level))
+        rungs = tuple(sorted(self.steps(c.rungs, scope, parts=True), key=lambda s: s.level))
         return CompiledCriterion(
             id=c.id, title=c.title, parent=c.statement, category=c.category or "uncategorised",
             good=c.good, applies=applies,
@@ -610,6 +682,46 @@ class _Compiler(_ExprCompiler):
             we=we, good=node.good, regulations=tuple(regulations),
             source=self.sources.name(node.span),
             concerns=self.concerns(node.id, node.concerns, scope))
+
+def _path(e: n._Expr) -> list[str]:
+    """The names along a path: ``s.questions["safe"].pct`` -> [s, questions, safe, pct]."""
+    if type(e) is n.Field:
+        return [*_path(e.obj), e.name]
+    if type(e) is n.Index:
+        key = e.key.value if type(e.key) is n.Literal else None
+        return [*_path(e.obj), *([str(key)] if key is not None else [])]
+    if type(e) is n.Name:
+        return [e.id]
+    return []
+
+
+_PERCENT_WORDS = ("percent", "pct")
+
+
+def _subject(e: n._Expr) -> str | None:
+    """Plain words for what a comparison reads, from the last name of its path without
+    "percent" (the value is shown with %): ``capacity.appraisal_rate_percent`` is
+    "appraisal rate"; a last name of one word keeps the one before it
+    (``questions["safe_to_speak_up"].percent_positive`` is "safe to speak up positive");
+    ``level(x)`` is "the level of x". None when there is no path (then the text is used)."""
+    if type(e) is n.LevelOf:
+        return f"the level of {e.target.replace('_', ' ')}"
+    names = _path(e)
+    if not names:
+        return None
+    last = [w for w in names[-1].split("_") if w and w not in _PERCENT_WORDS]
+    if len(last) <= 1 and len(names) > 1:
+        before = names[-2].replace("_", " ")
+        return f"{before} {' '.join(last)}" if last else before
+    return " ".join(last) or names[-1]
+
+
+def _percentish(e: n._Expr) -> bool:
+    """True when a value reads as a percentage: a `percent(...)`, or a path that says so."""
+    if type(e) is n.Call:
+        return e.func == "percent"
+    return any(word in name for name in _path(e) for word in ("percent", "rate", "pct"))
+
 
 _ABSENT = object()
 # Constant parts worth keeping for a bundle: computing them costs more than a dict look-up.

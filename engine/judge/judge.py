@@ -76,3 +76,4 @@ class Judgement:
     warnings: list[tuple[str, str]] = field(default_factory=list)
     coverage: tuple[int, int] | None = None   # a parent's (assessed, of): children that apply
     concerns: list[dict] = field(default_factory=list)   # its own concerns, each with outcome
+    next_step: dict | None = None    # a criterion below the top: what is not yet met (raw)

@@ -187,6 +187,11 @@ def _closing(node: dict[str, Any]) -> list[str]:
         lines.append(f"concern not checked (evidence not provided): {concern['text']} "
                      f"({concern['node']}, {concern['source']})")
     lines.append(f"next step: {node['advice']}" if node.get("advice") else "next step: none")
+    step = node.get("next_step")
+    if step:
+        label = f" ({step['label']})" if step.get("label") else ""
+        lines.append(f"to reach level {step['level']}{label}, not yet met:")
+        lines.extend(f"    {u['words']}  [{u['condition']}]" for u in step["unmet"])
     for gap in node.get("gaps", []):
         lines.append(f"evidence gap: {gap['evidence']} ({gap.get('title') or gap['evidence']}) "
                      f"{gap['pointer']}")

@@ -112,3 +112,50 @@ def test_concern_test_blocks_and_explain(tmp_path):
     assert "concern (set.crit:52): raised: A team describes a closed culture" in out
     assert "    focus_group/team_10.yaml#/closed_culture_signs = true" in out
     assert "    to discuss: Visit the team with the guardian and listen" in out
+
+
+def test_the_next_step_names_what_is_missing_not_a_generic_refresh(tmp_path):
+    """Northfield misses the top rung of leadership development only on appraisal."""
+    bundle = ROOT / "examples" / "bundles" / "northfield"
+    code, out, err = run("explain", bundle, "leadership_development")
+    assert code == 0, err
+    assert "to reach level 4 (Exemplary), not yet met:" in out
+    assert ("    appraisal rate is 88%; this level needs at least 90%  "
+            "[leadership_capacity.appraisal_rate_percent >= 90]") in out
+    code, out, err = run("assess", bundle, "-o", tmp_path, "--format", "json")
+    assert code == 0, err
+    step = json.loads((tmp_path / "result.json").read_text())["results"][
+        "leadership_development"]["next_step"]
+    assert step["level"] == 4
+    assert "appraisal rate is 88%; this level needs at least 90%" in [
+        u["words"] for u in step["unmet"]]
+
+
+def test_lenient_says_on_stderr_and_in_the_result_what_it_set_aside(tmp_path):
+    import shutil
+
+    bundle = tmp_path / "northfield"
+    shutil.copytree(ROOT / "examples" / "bundles" / "northfield", bundle)
+    ftsu = bundle / "ftsu.yaml"
+    ftsu.write_text(ftsu.read_text().replace("guardian_in_post: true",
+                                             'guardian_in_post: "yes"'))
+    (bundle / "focus_group" / "bad.json").write_text('{"participants": "many"}')
+    code, out, err = run("assess", bundle, "-o", tmp_path / "out", "--format", "json",
+                         "--lenient")
+    assert code == 0, err
+    lines = [line for line in err.splitlines() if line.startswith("set aside")]
+    assert lines == [
+        "set aside as not provided (--lenient): northfield/focus_group/: bad.json: /held_on: "
+        "required field is missing (expected text) (and 1 more)",
+        "set aside as not provided (--lenient): northfield/ftsu.yaml: /guardian_in_post: "
+        "expected true or false, got text `yes`"]
+    result = json.loads((tmp_path / "out" / "result.json").read_text())
+    assert result["bundle"]["set_aside"] == [
+        {"path": "focus_group/", "evidence": "focus_group",
+         "reasons": ["bad.json: /held_on: required field is missing (expected text)",
+                     "bad.json: /participants: expected a whole number, got text `many`"]},
+        {"path": "ftsu.yaml", "evidence": "ftsu",
+         "reasons": ["/guardian_in_post: expected true or false, got text `yes`"]}]
+    # without --lenient nothing is set aside, and the run stops with the problems
+    code, out, err = run("assess", bundle, "-o", tmp_path / "strict", "--format", "json")
+    assert code == 1 and "set aside" not in err

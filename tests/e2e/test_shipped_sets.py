@@ -160,3 +160,43 @@ def test_every_example_bundle_validates_against_the_shipped_schemas(bundle):
     code, out, err = run("validate", EXAMPLES / bundle)
     assert code == 0, out + err
     assert "valid" in out + err
+
+
+CLOSED_CULTURE = "A culture focus group described signs of a closed culture"
+NEVER_EVENTS = "More than one never event happened in the period"
+
+
+@pytest.mark.parametrize("name", SETS)
+def test_harrowmere_closed_culture_sign_raises_a_concern_at_the_top(name):
+    """The learning disability unit's focus group saw signs of a closed culture: whatever the
+    levels, the concern reaches the root, and so do the repeated never events."""
+    from engine.api import assess_bundle, load_criteria
+
+    result = assess_bundle(load_criteria(CRITERIA / name), EXAMPLES / "harrowmere")
+    root = result["framework"]["root"]
+    raised = {c["text"] for c in result["results"][root]["concerns"]}
+    assert CLOSED_CULTURE in raised
+    assert NEVER_EVENTS in raised
+    northfield = assess_bundle(load_criteria(CRITERIA / name), EXAMPLES / "northfield")
+    raised = {c["text"] for c in northfield["results"][root]["concerns"]}
+    assert CLOSED_CULTURE not in raised and NEVER_EVENTS not in raised
+
+
+@pytest.mark.parametrize("name", SETS)
+def test_every_shipped_criterion_names_its_source(name):
+    """Issue 16: a document and section, or "wellled authors' threshold" where it is ours."""
+    from engine.language import nodes
+    from engine.language.check import check_set
+
+    checked, diags = check_set(CRITERIA / name)
+    assert checked is not None, diags
+    missing = []
+    for file in checked.files:
+        for decl in file.declarations:
+            for item in getattr(decl, "criteria", ()) or ():
+                if isinstance(item, nodes.Criterion) and not (item.source or "").strip():
+                    missing.append(item.id)
+    criteria = [c for f in checked.files for d in f.declarations
+                for c in (getattr(d, "criteria", ()) or ())]
+    assert criteria, "no criteria found"
+    assert missing == [], f"criteria without a source: {missing}"

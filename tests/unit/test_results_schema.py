@@ -63,6 +63,10 @@ BROKEN = [
     ("unknown event kind", "/results/well_led/trace/0/kind", "guess", "/results/well_led/trace/0"),
     ("gap without pointer", "/results/carbon_plan/gaps/0/pointer", KeyError,
      "/results/carbon_plan/gaps/0"),
+    ("coverage without `of`", "/results/well_led/coverage", {"assessed": 1},
+     "/results/well_led/coverage"),
+    ("concern without text", "/results/well_led/concerns",
+     [{"node": "x", "advice": None, "source": None, "reads": []}], "/results/well_led/concerns/0"),
 ]
 
 
