@@ -38,6 +38,8 @@ def _result(**extra):
         {"condition": "ftsu.reports >= 2", "outcome": "false",
          "words": "board reports are 1; this level needs at least 2", "reads": []},
         {"condition": "x", "outcome": "unknown", "words": "not yet provided: ftsu.yaml",
+         "reads": []},
+        {"condition": "y", "outcome": "unknown", "words": "not yet provided: ftsu.yaml",
          "reads": []}]}},
      "", "", "To reach Established: Report to the board twice a year.\nboard reports are 1; "
              "this level needs at least 2\nnot yet provided: ftsu.yaml"),
