@@ -61,10 +61,12 @@ def assess_workbook(criteria, path: Path, options: AssessOptions = AssessOptions
 
 def write_outputs(result: dict[str, Any], out: Path, formats: tuple[str, ...],
                   options: AssessOptions = AssessOptions()) -> list[Path]:
-    """Write ``result.json``, ``report.html``, ``report.md``, ``report.xlsx`` (as asked) atomically."""
+    """Write ``result.json``, ``report.html``, ``report.md``, ``report.xlsx`` (as asked) into
+    ``out`` as one set: the previous set there is replaced in one step, or kept whole on a
+    failure."""
     from engine.output.report import render
     from engine.output.results import dump_result
-    from engine.output.write import atomic_write
+    from engine.output.write import write_set
 
     names = {"json": "result.json", "html": "report.html", "md": "report.md",
              "xlsx": "report.xlsx"}
@@ -73,17 +75,8 @@ def write_outputs(result: dict[str, Any], out: Path, formats: tuple[str, ...],
         if fmt == "xlsx":
             from engine.output.xlsx import result_workbook
 
-            texts[fmt] = result_workbook(result)
+            texts[names[fmt]] = result_workbook(result)
         else:
-            texts[fmt] = dump_result(result) if fmt == "json" else render(result, fmt, options)
-    written = []
-    for fmt, text in texts.items():
-        path = out / names[fmt]
-        if isinstance(text, bytes):
-            from engine.output.xlsx import atomic_write_bytes
-
-            atomic_write_bytes(path, text)
-        else:
-            atomic_write(path, text)
-        written.append(path)
-    return written
+            texts[names[fmt]] = (dump_result(result) if fmt == "json"
+                                 else render(result, fmt, options))
+    return write_set(Path(out), texts)

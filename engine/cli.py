@@ -17,6 +17,7 @@ import click
 from engine import __version__
 from engine.errors import BundleError, CriteriaError, UsageError, WellledError
 from engine.resources import DEFAULT_CRITERIA, shipped_criteria
+from engine.words import printable
 
 
 def resolve_criteria(value: str | None) -> Path:
@@ -54,6 +55,77 @@ def _echo_err(text: str) -> None:
     click.echo(text, err=True)
 
 
+# ---------------------------------------------------------------- output safety (batchout)
+
+# Exit status when the reader of our output went away (`wellled test | head -1`): what a
+# program stopped by SIGPIPE reports to the shell (128 + 13), without a message.
+PIPE_CLOSED = 141
+
+
+def _pipe_closed() -> int:
+    """The reader of stdout has gone: stop quietly. Point stdout at /dev/null so that the
+    final flush at exit does not complain again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return PIPE_CLOSED
+
+
+class _Megabytes(click.ParamType):
+    """A file-size limit in megabytes: a finite number above 0 and at most 10,000."""
+
+    name = "megabytes"
+    maximum = 10_000.0
+
+    def convert(self, value, param, ctx):
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number of megabytes", param, ctx)
+        if not (0 < number <= self.maximum):      # also refuses nan and inf
+            self.fail(f"{value} must be a number of megabytes above 0 and at most "
+                      f"{self.maximum:,.0f}", param, ctx)
+        return number
+
+
+class _Seconds(click.ParamType):
+    """A time limit in seconds: a finite number above 0."""
+
+    name = "seconds"
+
+    def convert(self, value, param, ctx):
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number of seconds", param, ctx)
+        if not (0 < number < 10**9):
+            self.fail(f"{value} must be a number of seconds above 0", param, ctx)
+        return number
+
+
+MEGABYTES = _Megabytes()
+SECONDS = _Seconds()
+
+
+def _assess_target(out: str | None, bundle_dir: Path) -> Path:
+    """Where `assess` writes: ``-o``, else ``wellled-out/<bundle name>`` here, or beside the
+    bundle when here is inside it. The engine never writes into a bundle."""
+    bundle_real = bundle_dir.resolve()
+    if out:
+        target = Path(out)
+        real = target.resolve()
+        if real == bundle_real or real.is_relative_to(bundle_real):
+            raise UsageError(f"-o {printable(out)} is inside the bundle; wellled never writes "
+                             "into a bundle: give a folder outside it")
+        return target
+    target = Path("wellled-out") / _bundle_name(bundle_dir)
+    if target.resolve().is_relative_to(bundle_real):
+        target = bundle_real.parent / "wellled-out" / _bundle_name(bundle_dir)
+    return target
+
+
 def _run(action, writes: bool = True) -> int:
     """Call ``action`` and turn the engine's errors into messages and exit codes.
 
@@ -79,6 +151,8 @@ def _run(action, writes: bool = True) -> int:
     except WellledError as err:
         _echo_err(f"wellled: {err}")
         return err.exit_code
+    except BrokenPipeError:
+        return _pipe_closed()
     except Exception as err:  # a bug in wellled: one line, the traceback only on request
         if os.environ.get("WELLLED_DEBUG"):
             raise
@@ -186,7 +260,7 @@ def test_cmd(criteria: str | None, junit: str | None, coverage: bool) -> None:
 @cli.command()
 @click.argument("bundle")
 @click.option("--criteria", help="Criteria directory or shipped set (default cqc_well_led).")
-@click.option("--max-file-mb", type=float, default=50.0, show_default=True)
+@click.option("--max-file-mb", type=MEGABYTES, default=50.0, show_default=True)
 def validate(bundle: str, criteria: str | None, max_file_mb: float) -> None:
     """Validate an evidence bundle against the evidence schemas; exit 0 or 1."""
     from engine.api import load_criteria
@@ -202,9 +276,10 @@ def validate(bundle: str, criteria: str | None, max_file_mb: float) -> None:
             click.echo(f"{bundle}: valid")
             return 0
         loaded = load_bundle(_bundle_dir(bundle), compiled.schemas, max_file_mb=max_file_mb)
-        click.echo(f"{bundle}: valid ({len(loaded.files)} files read)")
+        click.echo(f"{printable(bundle)}: valid ({len(loaded.files)} files read)")
         for path in loaded.unused:
-            click.echo(f"{bundle}/{path}: unused: matches no evidence type of the criteria")
+            click.echo(f"{printable(bundle)}/{printable(path)}: unused: matches no evidence "
+                       "type of the criteria")
         return 0
 
     sys.exit(_run(action, writes=False))
@@ -245,30 +320,32 @@ def init(bundle: str, criteria: str | None) -> None:
               help="Quote fields marked x-sensitive in the outputs.")
 @click.option("--suppress-below", type=int, default=10, show_default=True,
               help="Show counts of people below this as 'fewer than N' in reports.")
-@click.option("--max-file-mb", type=float, default=50.0, show_default=True)
+@click.option("--max-file-mb", type=MEGABYTES, default=50.0, show_default=True)
 def assess(bundle: str, criteria: str | None, out: str | None, formats: str, lenient: bool,
            include_sensitive: bool, suppress_below: int, max_file_mb: float) -> None:
     """Assess one evidence bundle and write result.json, report.html, report.md."""
     from engine.api import AssessOptions, assess_bundle, load_criteria, write_outputs
 
     def action() -> int:
+        from engine.output.write import check_output_folder
+
         chosen = _formats(formats, ("json", "html", "md", "xlsx"))
         bundle_dir = _bundle_dir(bundle)
+        target = check_output_folder(_assess_target(out, bundle_dir))
         options = AssessOptions(lenient=lenient, include_sensitive=include_sensitive,
                                 suppress_below=suppress_below, max_file_mb=max_file_mb)
         compiled = load_criteria(resolve_criteria(criteria))
         result = assess_bundle(compiled, bundle_dir, options)
-        target = Path(out) if out else Path("wellled-out") / _bundle_name(bundle_dir)
         written = write_outputs(result, target, chosen, options)
         root = result["framework"]["root"]
         top = result["results"].get(root, {})
         for line in set_aside_lines(result):
-            _echo_err(line)
-        click.echo(_headline(result))
+            _echo_err(printable(line))
+        click.echo(printable(_headline(result)))      # a name cannot forge a line
         for line in _concern_lines(result):
-            click.echo(line)
+            click.echo(printable(line))
         for path in written:
-            click.echo(f"wrote {path}")
+            click.echo(f"wrote {printable(str(path))}")
         return 0
 
     sys.exit(_run(action))
@@ -340,12 +417,17 @@ def explain(bundle: str, node: str, criteria: str | None, lenient: bool,
 @click.option("--lenient", is_flag=True)
 @click.option("--include-sensitive", is_flag=True)
 @click.option("--suppress-below", type=int, default=10, show_default=True)
+@click.option("--max-file-mb", type=MEGABYTES, default=50.0, show_default=True,
+              help="Refuse evidence files larger than this.")
+@click.option("--timeout", type=SECONDS, default=600.0, show_default=True,
+              help="Seconds one bundle may take; a bundle taking longer fails, the rest go on.")
 def batch(root: str, criteria: str | None, out: str, jobs: int, formats: str,
           since: str | None, lenient: bool, include_sensitive: bool,
-          suppress_below: int) -> None:
+          suppress_below: int, max_file_mb: float, timeout: float) -> None:
     """Assess every bundle under ROOT in parallel; write summary.csv and index.html."""
     from engine.api import AssessOptions
     from engine.output.batch import run_batch
+    from engine.output.write import check_output_folder
 
     def action() -> int:
         if jobs < 1:
@@ -353,16 +435,20 @@ def batch(root: str, criteria: str | None, out: str, jobs: int, formats: str,
         root_dir = Path(root)
         if not root_dir.is_dir():
             raise UsageError(f"{root}: no such folder")
+        out_dir = Path(out)
+        if out_dir.exists() and not out_dir.is_dir():
+            check_output_folder(out_dir)          # says what is in the way
         options = AssessOptions(lenient=lenient, include_sensitive=include_sensitive,
-                                suppress_below=suppress_below)
-        summary = run_batch(root_dir, resolve_criteria(criteria), Path(out), jobs=jobs,
+                                suppress_below=suppress_below, max_file_mb=max_file_mb)
+        summary = run_batch(root_dir, resolve_criteria(criteria), out_dir, jobs=jobs,
                             formats=_formats(formats, ("json", "html", "md", "xlsx")),
                             options=options, since=Path(since) if since else None,
-                            progress=sys.stderr.isatty(), echo=_echo_err)
-        click.echo(f"{summary.done} bundles assessed, {len(summary.failed)} failed; "
-                   f"summary in {summary.out}")
+                            progress=sys.stderr.isatty(), echo=_echo_err, timeout=timeout)
         for name, problem in summary.failed:
-            _echo_err(f"failed: {name}: {problem}")
+            _echo_err(f"failed: {printable(name)}: {printable(problem)}")
+        click.echo(f"{summary.done} bundles assessed, {len(summary.failed)} failed, "
+                   f"{len(summary.skipped)} folders skipped; summary in "
+                   f"{printable(str(summary.out))}")
         return 1 if summary.failed else 0
 
     sys.exit(_run(action))
@@ -386,7 +472,7 @@ def _bundle_name(path: Path) -> str:
 @click.argument("out")
 @click.option("--criteria", help="Criteria directory or shipped set (default cqc_well_led).")
 @click.option("--from", "from_bundle", help="Fill the workbook with this bundle folder's evidence.")
-@click.option("--max-file-mb", type=float, default=50.0, show_default=True)
+@click.option("--max-file-mb", type=MEGABYTES, default=50.0, show_default=True)
 def template(out: str, criteria: str | None, from_bundle: str | None, max_file_mb: float) -> None:
     """Write an evidence workbook (.xlsx) to fill in: one sheet per evidence type."""
     from engine.api import load_criteria
@@ -412,7 +498,7 @@ def template(out: str, criteria: str | None, from_bundle: str | None, max_file_m
 @click.option("--criteria", help="Criteria directory or shipped set (default cqc_well_led).")
 @click.option("--lenient", is_flag=True,
               help="Leave invalid documents out, list their problems, write the rest.")
-@click.option("--max-file-mb", type=float, default=50.0, show_default=True)
+@click.option("--max-file-mb", type=MEGABYTES, default=50.0, show_default=True)
 def import_cmd(workbook: str, out: str, criteria: str | None, lenient: bool,
                max_file_mb: float) -> None:
     """Turn an evidence workbook (.xlsx) into a bundle folder of YAML files."""
@@ -438,6 +524,8 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``wellled`` console script."""
     try:
         cli.main(args=argv, prog_name="wellled", standalone_mode=True)
+    except BrokenPipeError:
+        return _pipe_closed()
     except SystemExit as exit_:
         code = exit_.code
         return code if isinstance(code, int) else (0 if code is None else 2)

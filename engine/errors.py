@@ -39,3 +39,8 @@ class UsageError(WellledError):
     """The command was used wrongly (a missing folder, an unknown option value)."""
 
     exit_code = 2
+
+
+class OutputError(WellledError):
+    """An output could not be written (a full disk, no permission); the earlier outputs are
+    kept. Exit 1: the command was right, the place is not."""

@@ -22,6 +22,8 @@ and "2–3" in another. Pure functions of plain data; no imports from the rest o
 'judged on 1 of 8 statements'
 >>> coverage(8, 8, "statement")
 ''
+>>> print(printable("north\\nfield\\x1b[31m"))
+north\\nfield\\x1b[31m
 >>> needs(">=", "90%")
 'at least 90%'
 >>> needs(">=", "2024-06-30", dates=True)
@@ -32,6 +34,7 @@ and "2–3" in another. Pure functions of plain data; no imports from the rest o
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -99,6 +102,31 @@ def coverage(assessed: int, of: int, noun: str) -> str:
     if assessed >= of:
         return ""
     return f"judged on {assessed} of {plural(of, noun)}"
+
+
+# C0 and C1 controls, DEL, and the Unicode marks that reorder or hide text (bidirectional
+# overrides and isolates, zero-width characters, line and paragraph separators).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
+_CONTROL_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e"
+                              "\u2066-\u2069\ufeff]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(match: re.Match) -> str:
+    char = match.group()
+    if char in _NAMED:
+        return _NAMED[char]
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(text: str, keep_lines: bool = False) -> str:
+    """A name from a bundle (a file, a provider) as it may be shown: control characters,
+    terminal escape sequences and text-reordering marks written as visible escapes
+    (``\\n``, ``\\x1b``, ``\\u202e``), so a name cannot forge a line of a message or
+    recolour a terminal. ``keep_lines`` keeps line breaks (``\\n``, ``\\r``) and tabs (for
+    longer text shown in a page, where a line break forges nothing)."""
+    return (_CONTROL_IN_TEXT if keep_lines else _CONTROL).sub(_escape, text)
 
 
 _NEEDS = {">=": "at least", ">": "more than", "<=": "at most", "<": "less than",

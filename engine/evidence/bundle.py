@@ -31,6 +31,7 @@ from engine.errors import BundleError
 from engine.evidence.read import SUFFIXES, ReadError, parse_text
 from engine.evidence.schemas import EvidenceSchema
 from engine.evidence.validate import validate_document
+from engine.words import printable
 
 MANIFEST_NAMES = ("bundle.yaml", "bundle.yml", "bundle.json")
 """The names a manifest may have; a bundle has exactly one of them."""
@@ -139,8 +140,8 @@ class _Problems:
         self.items: list[tuple[str, int, str]] = []
 
     def add(self, rel: str, message: str, at: str = "") -> None:
-        where = f"{self.label}/{rel}" if rel else self.label
-        if at and at[0].isdigit():
+        where = printable(f"{self.label}/{rel}" if rel else self.label)   # a name cannot
+        if at and at[0].isdigit():                                        # forge a line
             where += f":{at}"               # line:column, the way editors jump to it
         elif at:
             message = f"{at}: {message}"    # a JSON pointer

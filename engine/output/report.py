@@ -22,9 +22,11 @@ from functools import lru_cache
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from engine.errors import UsageError
 from engine.resources import data_dir
+from engine.words import printable
 
 TEMPLATES = {"html": "report.html.j2", "md": "report.md.j2"}
 
@@ -54,6 +56,14 @@ def _md_finalize(value: Any) -> Any:
     return md_escape(value)
 
 
+def _html_finalize(value: Any) -> Any:
+    """Control characters and terminal escapes in any value shown in a page are written as
+    visible escapes (``\\x1b``); line breaks stay (a page folds them into spaces)."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return printable(value, keep_lines=True)
+    return value
+
+
 @lru_cache(maxsize=2)
 def environment(fmt: str) -> Environment:
     """The Jinja2 environment for ``fmt`` ("html" or "md"), built once per process."""
@@ -69,7 +79,7 @@ def environment(fmt: str) -> Environment:
         env = Environment(autoescape=False, finalize=_md_finalize, **options)
     else:
         env = Environment(autoescape=select_autoescape(["html.j2", "html"], default=True),
-                          **options)
+                          finalize=_html_finalize, **options)
     env.filters.update(FILTERS)
     if fmt == "md":
         env.filters.update(MD_FILTERS)
@@ -376,7 +386,7 @@ def md_escape(value: Any) -> _MdSafe:
     >>> md_escape("<script>*x*</script>")
     '&lt;script>\\\\*x\\\\*&lt;/script>'
     """
-    text = str(value)
+    text = printable(str(value), keep_lines=True)     # no terminal escapes in report.md
     if _MD_NEEDS_WORK.search(text) is None:
         return _MdSafe(text)
     text = _MD_SPACE.sub(" ", text)
@@ -389,7 +399,7 @@ def md_code(value: Any) -> _MdSafe:
     Text holding ``<`` is escaped plain text instead: a Markdown renderer that
     does not follow CommonMark might pass markup inside a code span through.
     """
-    text = " ".join(str(value).split())
+    text = " ".join(printable(str(value), keep_lines=True).split())
     if "<" in text:
         return md_escape(text)
     fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)

@@ -17,8 +17,6 @@ written as text, never as a formula, whatever it starts with.
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -31,20 +29,18 @@ GAP_HEADER = ["Node", "Title", "What", "Evidence", "Evidence title", "Field", "D
 
 
 def atomic_write_bytes(path: Path, raw: bytes) -> None:
-    """Write ``raw`` to ``path`` so that a reader sees the old file or the new, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(raw)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write ``raw`` to ``path`` so that a reader sees the old file or the new, never half
+    (``engine.output.write.atomic_write``: the user's umask, never over a non-file)."""
+    from engine.output.write import atomic_write
+
+    atomic_write(path, raw)
 
 
 def _text(cell, value: Any):
-    """Set a cell; text stays text (a leading ``=`` is never a formula)."""
+    """Set a cell; text stays text (a leading ``=`` is never a formula); control characters
+    (which a worksheet cannot hold) are written as visible escapes."""
+    if isinstance(value, str):
+        value = words.printable(value, keep_lines=True)
     cell.value = value
     if isinstance(value, str):
         cell.data_type = "s"

@@ -61,3 +61,22 @@ def page(browser):
 def shots() -> Path:
     SHOTS.mkdir(exist_ok=True)
     return SHOTS
+
+
+@pytest.fixture()
+def open_page(browser):
+    """A page where the page's own Content-Security-Policy is not applied: only for injecting
+    axe-core, which the policy (rightly) refuses to run."""
+    context = browser.new_context(viewport={"width": 1100, "height": 900}, bypass_csp=True)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture()
+def narrow_page(browser):
+    """A phone-sized page (400 px wide), with the page's policy applied."""
+    context = browser.new_context(viewport={"width": 400, "height": 800})
+    page = context.new_page()
+    yield page
+    context.close()

@@ -69,7 +69,7 @@ TEMPLATE_CONTEXT = {
     "report.html.j2": {"result", "options"},
     "report.md.j2": {"result", "options"},
     "_macros.html.j2": set(),
-    "batch_index.html.j2": {"batch", "options"},
+    "batch_index.html.j2": {"batch", "options", "script", "csp"},
 }
 
 
