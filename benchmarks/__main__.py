@@ -17,7 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks import bench_batch, bench_bundles, bench_criteria, bench_large, bench_rules
+from benchmarks import (bench_batch, bench_bundles, bench_criteria, bench_diff, bench_large,
+                        bench_rules)
 from benchmarks.timing import Figure, machine, table
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -30,6 +31,7 @@ MEASUREMENTS = {
     "rules": bench_rules.run,
     "batch": bench_batch.run,
     "shipped_batch": bench_batch.run_shipped,
+    "diff": bench_diff.run,
 }
 """Each measurement by name, in the order they run: (work folder, quick) -> figures."""
 

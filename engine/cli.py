@@ -520,6 +520,89 @@ def import_cmd(workbook: str, out: str, criteria: str | None, lenient: bool,
     sys.exit(_run(action))
 
 
+# ---------------------------------------------------------------- criteria changes (diff, table)
+
+
+@cli.command()
+@click.argument("old")
+@click.argument("new")
+@click.argument("bundles_root", required=False)
+@click.option("-o", "--out", default="wellled-out/diff", show_default=True,
+              help="Folder for diff.md, diff.html and diff.json.")
+@click.option("--format", "formats", default="md,html,json", show_default=True,
+              help="Comma-separated: md, html, json.")
+@click.option("--fail-on-change", is_flag=True,
+              help="Exit 1 when anything differs (for a release check).")
+@click.option("--jobs", type=int, default=1, show_default=True,
+              help="Worker processes assessing bundles.")
+@click.option("--lenient", is_flag=True,
+              help="Treat invalid documents as not provided.")
+@click.option("--max-file-mb", type=float, default=50.0, show_default=True)
+def diff(old: str, new: str, bundles_root: str | None, out: str, formats: str,
+         fail_on_change: bool, jobs: int, lenient: bool, max_file_mb: float) -> None:
+    """Show what a criteria change does: the criteria node by node, and with BUNDLES_ROOT
+    every bundle's judgements under both versions. OLD and NEW are criteria folders or
+    shipped set names."""
+    from engine.api import AssessOptions
+    from engine.app.diff import FORMATS, run_diff, write_diff
+    from engine.words import printable
+
+    def action() -> int:
+        chosen = _formats(formats, FORMATS)
+        if jobs < 1:
+            raise UsageError("--jobs must be 1 or more")
+        root = None
+        if bundles_root is not None:
+            root = Path(bundles_root)
+            if not root.is_dir():
+                raise UsageError(f"{bundles_root}: no such folder; give the folder that "
+                                 "holds the evidence bundles")
+        options = AssessOptions(lenient=lenient, max_file_mb=max_file_mb)
+        doc = run_diff(resolve_criteria(old), resolve_criteria(new), root, jobs=jobs,
+                       options=options, progress=sys.stderr.isatty(), echo=_echo_err,
+                       skip=Path(out))
+        written = write_diff(doc, Path(out), chosen)
+        crit = doc["criteria"]
+        line = (f"{crit['rule_changes']} rule change{'s' if crit['rule_changes'] != 1 else ''}, "
+                f"{crit['wording_changes']} wording change"
+                f"{'s' if crit['wording_changes'] != 1 else ''}")
+        if doc["results"] is not None:
+            res = doc["results"]
+            line += f"; {res['moved']} of {res['bundles']} bundles move"
+            for name in res["failing"]["new_only"]:
+                _echo_err(f"no longer assessable under {new}: {printable(name)}")
+            for name in res["failing"]["old_only"]:
+                _echo_err(f"assessable only under {new}: {printable(name)}")
+        click.echo(line if doc["differs"] else line + "; nothing differs")
+        for path in written:
+            click.echo(f"wrote {path}")
+        return 1 if fail_on_change and doc["differs"] else 0
+
+    sys.exit(_run(action))
+
+
+@cli.command()
+@click.argument("criteria", required=False)
+@click.option("-o", "--out", default="wellled-out/table", show_default=True,
+              help="Folder for table.md, table.html and table.csv.")
+@click.option("--format", "formats", default="md,html,csv", show_default=True,
+              help="Comma-separated: md, html, csv.")
+def table(criteria: str | None, out: str, formats: str) -> None:
+    """List every criterion with its statement, category, each level's condition in words
+    and its advice, caps, concerns and source: the view a policy board signs off."""
+    from engine.api import load_criteria
+    from engine.app.table import FORMATS, write_table
+
+    def action() -> int:
+        chosen = _formats(formats, FORMATS)
+        compiled = load_criteria(resolve_criteria(criteria))
+        for path in write_table(compiled.checked, Path(out), chosen):
+            click.echo(f"wrote {path}")
+        return 0
+
+    sys.exit(_run(action))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``wellled`` console script."""
     try:

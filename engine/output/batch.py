@@ -299,17 +299,18 @@ def assess_one(name: str, bundle: Path, out: Path, formats: tuple[str, ...], opt
     return "ok", _summary_row(name, result, was, since is not None)
 
 
-def _worker(conn: Any, criteria_path: Path, out: Path, formats: tuple[str, ...], options: Any,
-            since: Path | None) -> None:
-    """A worker process: assess each (name, folder) it is sent until it is sent None."""
+def _worker(conn: Any, setup: Callable[..., None], setup_args: tuple,
+            task: Callable[..., Any], task_args: tuple) -> None:
+    """A worker process: ``setup(*setup_args)`` once, then ``task(name, folder, *task_args)``
+    for each (name, folder) it is sent, until it is sent None."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)     # Ctrl-C is the batch's to handle
-    _init_worker(criteria_path)
+    setup(*setup_args)
     while True:
-        task = conn.recv()
-        if task is None:
+        job = conn.recv()
+        if job is None:
             return
-        name, folder = task
-        conn.send((name, assess_one(name, folder, out, formats, options, since)))
+        name, folder = job
+        conn.send((name, task(name, folder, *task_args)))
 
 
 # ---------------------------------------------------------------- the batch
@@ -477,11 +478,22 @@ def _share(row: dict[str, Any], shared: dict[str, Any]) -> dict[str, Any]:
 
 
 def _outcomes(bundles, criteria_path, out, jobs, formats, options, since, timeout):
-    """(name, outcome) per bundle as each finishes, each assessed in a worker process.
+    """(name, outcome) per bundle as each finishes, each assessed in a worker process."""
+    return run_in_workers(bundles, jobs=jobs, timeout=timeout, setup=_init_worker,
+                          setup_args=(criteria_path,), task=assess_one,
+                          task_args=(out, formats, options, since))
+
+
+def run_in_workers(bundles: list[tuple[str, Path]], *, jobs: int, timeout: float,
+                   setup: Callable[..., None], setup_args: tuple, task: Callable[..., Any],
+                   task_args: tuple) -> Iterator[tuple[str, Any]]:
+    """(name, ``task(name, folder, *task_args)``) per bundle as each finishes, each run in
+    one of ``jobs`` worker processes set up once by ``setup(*setup_args)``. Shared by
+    ``batch`` and ``diff``.
 
     Each worker holds one bundle at a time, so when it dies (``kill -9``, the out-of-memory
-    killer) or runs past ``timeout`` seconds, exactly that bundle fails; the worker is
-    replaced and the rest carry on.
+    killer) or runs past ``timeout`` seconds, exactly that bundle fails ("failed", reason);
+    the worker is replaced and the rest carry on.
     """
     if not bundles:
         return
@@ -492,7 +504,7 @@ def _outcomes(bundles, criteria_path, out, jobs, formats, options, since, timeou
     def start() -> None:
         parent, child = context.Pipe()
         process = context.Process(target=_worker, daemon=True,
-                                  args=(child, criteria_path, out, formats, options, since))
+                                  args=(child, setup, setup_args, task, task_args))
         process.start()
         child.close()
         workers[parent] = {"process": process, "task": None, "deadline": None}

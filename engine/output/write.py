@@ -64,9 +64,9 @@ def _reason(err: OSError) -> str:
 
 
 def atomic_write(path: Path, text: str | bytes | Iterable[str]) -> None:
-    """Write ``text`` (bytes, text or its pieces, in order) to ``path`` so that a reader sees the old
-    file or the new, never half. Pieces are written as they come: a large page rendered
-    piece by piece is never held in memory whole.
+    """Write ``text`` (bytes, text or its pieces, in order) to ``path`` so that a reader sees
+    the old file or the new, never half. Pieces are written as they come: a large page
+    rendered piece by piece is never held in memory whole.
 
     Raises ``UsageError`` when ``path`` names something that is not a file (a folder,
     ``/dev/null``) and ``OutputError`` when it cannot be written (the old file is kept).

@@ -224,3 +224,21 @@ def test_kill_9_of_a_batch_worker_fails_its_bundle_and_the_batch_finishes(tmp_pa
     assert sum(row["status"] == "assessed" for row in table) == 23
     assert (out / "index.html").is_file()
     assert f"failed: {failed[0]['bundle']}: the process assessing it was stopped by SIGKILL" in err
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "nan", "inf", "soon"])
+def test_timeout_must_be_a_positive_number(tmp_path, value):
+    code, _, err = run("batch", CONFORMANCE / "bundles", "--criteria", CRITERIA,
+                       "--timeout", value, "-o", tmp_path / "out")
+    assert code == 2, err
+    assert "--timeout" in err and "internal error" not in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_batch_o_at_a_file_is_a_usage_error(tmp_path):
+    (tmp_path / "a-file").write_text("keep me")
+    code, _, err = run("batch", CONFORMANCE / "bundles", "--criteria", CRITERIA,
+                       "-o", tmp_path / "a-file")
+    assert code == 2
+    _one_clear_line(err)
+    assert (tmp_path / "a-file").read_text() == "keep me"
