@@ -139,7 +139,7 @@ def _run(action, writes: bool = True) -> int:
         _echo_err(f"{errors} error{'s' if errors != 1 else ''}: the criteria cannot be used")
         return 1
     except BundleError as err:
-        for problem in err.problems:
+        for problem in err.details:     # each problem's line, then its source line and help
             _echo_err(problem)
         count = len(err.problems)
         _echo_err(f"{count} problem{'s' if count != 1 else ''} in the evidence bundle"
@@ -288,18 +288,23 @@ def validate(bundle: str, criteria: str | None, max_file_mb: float) -> None:
 @cli.command()
 @click.argument("bundle")
 @click.option("--criteria", help="Criteria directory or shipped set (default cqc_well_led).")
-def init(bundle: str, criteria: str | None) -> None:
+@click.option("--force", is_flag=True,
+              help="Add templates to a folder that already holds a bundle (never overwrites).")
+def init(bundle: str, criteria: str | None, force: bool) -> None:
     """Create a new bundle: bundle.yaml and a commented template per evidence type."""
     from engine.api import load_criteria
-    from engine.evidence.init import init_bundle
+    from engine.evidence.init import init_bundle, next_steps
 
     def action() -> int:
         compiled = load_criteria(resolve_criteria(criteria))
-        written, kept = init_bundle(Path(bundle), compiled)
+        written, kept = init_bundle(Path(bundle), compiled, force=force)
         for path in written:
             click.echo(f"created {path}")
         for path in kept:
             click.echo(f"kept {path} (it exists; init never overwrites)")
+        click.echo("")
+        for line in next_steps(bundle, criteria):
+            click.echo(line)
         return 0
 
     sys.exit(_run(action))

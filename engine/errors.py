@@ -30,8 +30,10 @@ class CriteriaError(WellledError):
 class BundleError(WellledError):
     """An evidence bundle was refused or is invalid; ``problems`` holds one line each."""
 
-    def __init__(self, problems: list[str]):
+    def __init__(self, problems: list[str], details: list[str] | None = None):
         self.problems = list(problems)
+        # The same problems for a terminal: a source line, a caret and help under some.
+        self.details = list(details) if details is not None else list(self.problems)
         super().__init__("\n".join(self.problems))
 
 

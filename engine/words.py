@@ -35,7 +35,7 @@ north\\nfield\\x1b[31m
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
 NO_LEVEL = "–"
@@ -43,7 +43,11 @@ NO_LEVEL = "–"
 
 def number(value: Any, decimals: int = 1) -> str:
     """A number as a person writes it: whole numbers without a point, others to at most
-    ``decimals`` places (halves up), never a raw float such as ``33.333333333333336``."""
+    ``decimals`` places (halves up), never a raw float such as ``33.333333333333336``.
+
+    >>> number(1e30)
+    '1000000000000000000000000000000'
+    """
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
         return str(value)
     if isinstance(value, int):
@@ -51,7 +55,11 @@ def number(value: Any, decimals: int = 1) -> str:
     if value != value or value in (float("inf"), float("-inf")):
         return str(value)
     quantum = Decimal(1).scaleb(-decimals) if decimals > 0 else Decimal(1)
-    rounded = Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP)
+    with localcontext() as context:
+        # Room for any float: its whole part has at most 309 digits (the default 28 would
+        # make quantize fail on 1e30).
+        context.prec = 330 + max(decimals, 0)
+        rounded = Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP)
     text = format(rounded, "f")
     if "." in text:
         text = text.rstrip("0").rstrip(".")

@@ -122,13 +122,13 @@ CASES = [
      "b: `bundle.json` and `bundle.yaml` are both manifests; keep one"),
     ("unknown provider type",
      {"bundle.yaml": MANIFEST.replace("type: acute", "type: hospital")}, None, (),
-     "bundle.yaml: /provider/type: expected one of `acute`, `mental_health`, `community`, "
+     "bundle.yaml:1:53: /provider/type: expected one of `acute`, `mental_health`, `community`, "
      "`ambulance`, `integrated`, `other`, got text `hospital`"),
     ("wrong types", {"staff_survey.json": '{"year": "2024", "questions": []}'}, None, (),
-     "staff_survey.json: /questions: expected an object (fields and values), got a list"),
+     "staff_survey.json:1:31: /questions: expected an object (fields and values), got a list"),
     ("out-of-range values",
      {"staff_survey.yaml": "year: 2024\nquestions: {q1: {percent_positive: 140}}\n"}, None, (),
-     "staff_survey.yaml: /questions/q1/percent_positive: expected a number at most 100, "
+     "staff_survey.yaml:2:36: /questions/q1/percent_positive: expected a number at most 100, "
      "got `140`"),
     ("strategy.json and strategy.yaml",
      {"strategy.json": '{"title": "a"}', "strategy.yaml": "title: b\n"}, None, (),
@@ -138,11 +138,13 @@ CASES = [
     ("nan", {"ftsu.json": '{"guardian_in_post": true, "cases_raised": NaN}'}, None, (),
      "ftsu.json: `NaN` is not a number JSON allows"),
     ("invalid date", {"strategy.yaml": "title: t\napproved_on: 2025-02-30\n"}, None, (),
-     "strategy.yaml: /approved_on: expected a date as YYYY-MM-DD, got text `2025-02-30`"),
+     "strategy.yaml:2:14: /approved_on: `2025-02-30` is not a date: the day 30 is out of "
+     "range for February 2025 (it has 28 days)"),
     ("invalid manifest date", {"bundle.yaml": MANIFEST.replace("2025-06-30", "30/06/2025")},
-     None, (), "bundle.yaml: /assessment/date: expected a date as YYYY-MM-DD"),
+     None, (), "bundle.yaml:2:20: /assessment/date: expected a date as YYYY-MM-DD, got text "
+     "`30/06/2025`; write dates as YYYY-MM-DD: `2025-06-30`"),
     ("yaml syntax", {"strategy.yaml": "title: [unclosed\n"}, None, (),
-     "strategy.yaml:2:1: not valid YAML"),
+     "strategy.yaml:1:8: not valid YAML"),
     ("json syntax", {"ftsu.json": '{"guardian_in_post": tru}'}, None, (),
      "ftsu.json:1:22: not valid JSON"),
     ("many type as one file", {"focus_group.yaml": "held_on: 2025-01-01\n"}, None, (),
@@ -153,7 +155,19 @@ CASES = [
     ("merge key", {"strategy.yaml": "base: &b {title: t}\n<<: *b\n"}, None, (),
      "strategy.yaml:2:1: merge keys (`<<`) are not supported"),
     ("huge integer", {"ftsu.json": '{"guardian_in_post": true, "cases_raised": ' + "9" * 5000
-                      + "}"}, None, (), "ftsu.json: not valid JSON"),
+                      + "}"}, None, (), "ftsu.json:1:44: the whole number `999"),
+    # What validates, assesses (issue 19): each of these passed validate, then assess ended 70.
+    ("4,001-digit integer", {"ftsu.json": '{"guardian_in_post": true, "cases_raised": '
+                             + "9" * 4001 + "}"}, None, (), "ftsu.json:1:44: the whole number"),
+    ("yaml hex literal", {"ftsu.yaml": "guardian_in_post: true\ncases_raised: 0x" + "f" * 3000
+                          + "\n"}, None, (), "ftsu.yaml:2:15: the whole number `0xfff"),
+    ("yaml binary literal", {"ftsu.yaml": "guardian_in_post: true\ncases_raised: 0b" + "1" * 9000
+                             + "\n"}, None, (), "ftsu.yaml:2:15: the whole number `0b111"),
+    ("yaml 5,000-digit decimal", {"ftsu.yaml": "guardian_in_post: true\ncases_raised: "
+                                  + "9" * 5000 + "\n"}, None, (),
+     "ftsu.yaml:2:15: the whole number `999"),
+    ("lone surrogate", {"strategy.json": '{"title": "\\ud800"}'}, None, (),
+     "strategy.json:1:11: the text holds a `\\u` escape that is half of a character pair"),
 ]
 IDS = [c[0] for c in CASES]
 
@@ -201,7 +215,7 @@ SCHEMAS = _schemas()
 def _is_document_validation(message: str) -> bool:
     """A schema problem of an evidence document (``file: /pointer: ...``), not the manifest's."""
     file, _, rest = message.partition(": ")
-    return rest.startswith("/") and not file.startswith("bundle.")
+    return rest.startswith("/") and not file.startswith("bundle.")  # file may end :line:col
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)

@@ -14,6 +14,7 @@ datetime.date(2025, 1, 15)
 from __future__ import annotations
 
 import datetime
+import errno
 import hashlib
 import json
 import os
@@ -28,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from engine import resources
 from engine.errors import BundleError
-from engine.evidence.read import SUFFIXES, ReadError, parse_text
+from engine.evidence.read import SUFFIXES, ReadError, parse_text, positions
 from engine.evidence.schemas import EvidenceSchema
 from engine.evidence.validate import validate_document
 from engine.words import printable
@@ -133,27 +134,100 @@ class _Layout:
 
 
 class _Problems:
-    """Every problem found, each kept with the file it is about so they sort by file."""
+    """Every problem found, each kept with the file it is about so they sort by file.
+
+    Each is one line, ``<bundle>/<file>[:line:col]: [/pointer: ]message``
+    (``sorted``), and for the terminal, the same line with the source line, a caret
+    and plain help under it where there are some (``details``).
+    """
 
     def __init__(self, label: str):
         self.label = label
-        self.items: list[tuple[str, int, str]] = []
+        self.items: list[tuple[str, int, str, str]] = []
 
-    def add(self, rel: str, message: str, at: str = "") -> None:
+    def add(self, rel: str, message: str, at: str = "", *, line_col: tuple[int, int] | None
+            = None, help: str | None = None, text: str | None = None) -> None:
         where = printable(f"{self.label}/{rel}" if rel else self.label)   # a name cannot
         if at and at[0].isdigit():                                        # forge a line
             where += f":{at}"               # line:column, the way editors jump to it
+            if line_col is None:
+                line, _, col = at.partition(":")
+                line_col = (int(line), int(col or 1)) if line.isdigit() and (
+                    col or "1").isdigit() else None
         elif at:
+            if line_col is not None:
+                where += f":{line_col[0]}:{line_col[1]}"
             message = f"{at}: {message}"    # a JSON pointer
-        self.items.append((rel, len(self.items), f"{where}: {message}"))
+        head = f"{where}: {message}"
+        more = []
+        if text is not None and line_col is not None:
+            more.append(_snippet(text, *line_col))
+        if help:
+            more.append(f"  help: {help}")
+        self.items.append((rel, len(self.items), head, "\n".join([head, *more])))
 
     def sorted(self) -> list[str]:
-        return [text for _, _, text in sorted(self.items)]
+        return [head for _, _, head, _ in sorted(self.items)]
+
+    def details(self) -> list[str]:
+        return [full for _, _, _, full in sorted(self.items)]
 
 
-def _entries(folder: Path) -> list[os.DirEntry[str]]:
-    with os.scandir(folder) as it:
+def _snippet(text: str, line: int, col: int) -> str:
+    """The source line ``line`` with a caret under column ``col``, control characters shown
+    as `?` so nothing in a file can drive the terminal."""
+    lines = text.splitlines()
+    if not 0 < line <= len(lines):
+        return ""
+    shown = "".join(c if c.isprintable() else "?" for c in lines[line - 1].expandtabs(1))
+    if len(shown) > 120:
+        start = max(0, min(col - 60, len(shown) - 120))
+        shown, col = shown[start:start + 120], col - start
+    gutter = f"{line:>4} | "
+    return f"{gutter}{shown}\n{' ' * (len(gutter) - 2)}| {' ' * max(col - 1, 0)}^"
+
+
+# INVARIANT: the bundle is a sealed folder. Every folder is opened relative to its
+# parent's descriptor with O_NOFOLLOW | O_DIRECTORY, and every file relative to its
+# folder's descriptor with O_NOFOLLOW, so a folder swapped for a symbolic link while
+# the bundle is read fails to open (ELOOP) instead of leading outside. No path below
+# the bundle folder is ever looked up by name from the process's working directory.
+
+_DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0) \
+    | getattr(os, "O_CLOEXEC", 0)
+_FILE_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) \
+    | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+
+
+def _entries(dir_fd: int) -> list[os.DirEntry[str]]:
+    with os.scandir(dir_fd) as it:
         return sorted((e for e in it if not e.name.startswith(".")), key=lambda e: e.name)
+
+
+def _open_dir(name: str, dir_fd: int) -> int:
+    """A descriptor of the folder ``name`` in ``dir_fd``; ReadError if it is not one now."""
+    try:
+        return os.open(name, _DIR_FLAGS, dir_fd=dir_fd)
+    except OSError as err:
+        raise _open_error(err, name, dir_fd) from None
+
+
+def _is_link(name: str, dir_fd: int) -> bool:
+    try:
+        return stat.S_ISLNK(os.lstat(name, dir_fd=dir_fd).st_mode)
+    except OSError:
+        return False
+
+
+def _open_error(err: OSError, name: str, dir_fd: int) -> ReadError:
+    # O_NOFOLLOW on a link gives ELOOP, or ENOTDIR with O_DIRECTORY: ask which it is now.
+    if err.errno == errno.ELOOP or (err.errno == errno.ENOTDIR and _is_link(name, dir_fd)):
+        return ReadError("is a symbolic link; copy the file itself into the bundle "
+                         "(links are refused: they can point outside it)")
+    if err.errno in (errno.ENOTDIR, errno.ENOENT):
+        return ReadError("changed while the bundle was being read (moved, removed or replaced); "
+                         "run again when nothing is changing it")
+    return ReadError(f"cannot be read: {(err.strerror or str(err)).lower()}")
 
 
 def _split(name: str) -> tuple[str, str]:
@@ -173,43 +247,72 @@ def _refuse_odd(entry: os.DirEntry[str], rel: str, problems: _Problems) -> bool:
     return False
 
 
-def _all_files(folder: Path, rel: str, problems: _Problems) -> list[str]:
-    """Every file under ``folder`` (dotfiles ignored), refusing links: for the unused list."""
+def _all_files(parent_fd: int, name: str, rel: str, problems: _Problems) -> list[str]:
+    """Every file under folder ``name`` (dotfiles ignored), refusing links: for the unused list."""
     found: list[str] = []
-    todo = [(folder, rel)]
+    todo = [(parent_fd, name, rel)]
     while todo:
-        here, here_rel = todo.pop()
-        for entry in _entries(here):
-            child = f"{here_rel}/{entry.name}"
-            if _refuse_odd(entry, child, problems):
-                continue
-            if entry.is_dir(follow_symlinks=False):
-                todo.append((Path(entry.path), child))
-            else:
-                found.append(child)
+        here_parent, here_name, here_rel = todo.pop()
+        fd = _open_sub(here_name, here_parent, here_rel, problems)
+        if fd is None:
+            continue
+        try:
+            subdirs = []
+            for entry in _entries(fd):
+                child = f"{here_rel}/{entry.name}"
+                if _refuse_odd(entry, child, problems):
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    subdirs.append((entry.name, child))
+                else:
+                    found.append(child)
+            # Walked depth first, each folder from its parent's descriptor.
+            for sub_name, sub_rel in subdirs:
+                found.extend(_all_files(fd, sub_name, sub_rel, problems))
+        finally:
+            os.close(fd)
     return found
 
 
-def _layout(root: Path, schemas: Mapping[str, EvidenceSchema], problems: _Problems) -> _Layout:
+def _open_sub(name: str, parent_fd: int, rel: str, problems: _Problems) -> int | None:
+    try:
+        return _open_dir(name, parent_fd)
+    except ReadError as err:
+        problems.add(rel, err.message)
+        return None
+
+
+def _layout(root_fd: int, schemas: Mapping[str, EvidenceSchema], problems: _Problems
+            ) -> _Layout:
     layout = _Layout([], {}, {}, [])
-    for entry in _entries(root):
+    for entry in _entries(root_fd):
         name = entry.name
         if _refuse_odd(entry, name, problems):
             continue
         schema = schemas.get(name)
         if entry.is_dir(follow_symlinks=False):
             if schema is not None and schema.many:
-                layout.collections[name] = _collection(Path(entry.path), name, layout, problems)
+                found = _collection(root_fd, name, layout, problems)
+                if found is not None:
+                    layout.collections[name] = found
             elif schema is not None:
                 problems.add(name, f"is a folder, but evidence `{name}` is one document: "
                                    f"give it as `{name}.yaml` or `{name}.json`")
+            elif _misnamed(name, schemas, many=True) is not None:
+                problems.add(name, f"matches no evidence type: did you mean the folder "
+                                   f"`{_misnamed(name, schemas, many=True)}/`? Rename it, or "
+                                   "it is not read")
             else:
-                layout.unused.extend(_all_files(Path(entry.path), name, problems))
+                layout.unused.extend(_all_files(root_fd, name, name, problems))
             continue
         stem, suffix = _split(name)
         schema = schemas.get(stem)
         if name in MANIFEST_NAMES:
             layout.manifests.append(name)
+        elif suffix in SUFFIXES and schema is None and _misnamed(stem, schemas) is not None:
+            meant = _misnamed(stem, schemas)
+            problems.add(name, f"matches no evidence type: did you mean `{meant}{suffix}`? "
+                               "Rename it, or it is not read")
         elif suffix not in SUFFIXES or schema is None:
             layout.unused.append(name)
         elif schema.many:
@@ -220,36 +323,77 @@ def _layout(root: Path, schemas: Mapping[str, EvidenceSchema], problems: _Proble
     return layout
 
 
-def _collection(folder: Path, name: str, layout: _Layout, problems: _Problems) -> list[str]:
+def _misnamed(name: str, schemas: Mapping[str, EvidenceSchema], many: bool = False
+              ) -> str | None:
+    """The evidence type a file or folder name was surely meant to be, or None.
+
+    Surely: the same once case, `-` and spaces are set aside (``Staff-Survey``), or
+    one slip away from a type's id (``staf_survey``). A name further off is listed
+    as unused, as before.
+
+    >>> from engine.evidence.schemas import EvidenceSchema as S
+    >>> _misnamed("staff-survey", {"staff_survey": S("staff_survey", "", False, None, {})})
+    'staff_survey'
+    """
+    import difflib
+
+    ids = [i for i, s in schemas.items() if s.many == many]
+    plain = name.lower().replace("-", "_").replace(" ", "_")
+    if plain in ids:
+        return plain
+    close = difflib.get_close_matches(plain, ids, n=1, cutoff=0.88)
+    return close[0] if close else None
+
+
+def _collection(root_fd: int, name: str, layout: _Layout, problems: _Problems
+                ) -> list[str] | None:
+    fd = _open_sub(name, root_fd, name, problems)
+    if fd is None:
+        return None
     documents = []
-    for entry in _entries(folder):
-        rel = f"{name}/{entry.name}"
-        if _refuse_odd(entry, rel, problems):
-            continue
-        if entry.is_dir(follow_symlinks=False):
-            # Decision (docs/decisions.md): a folder inside a collection is not read;
-            # its files are listed as unused, never silently skipped.
-            layout.unused.extend(_all_files(Path(entry.path), rel, problems))
-        elif _split(entry.name)[1] in SUFFIXES:
-            documents.append(rel)
-        else:
-            layout.unused.append(rel)
+    try:
+        for entry in _entries(fd):
+            rel = f"{name}/{entry.name}"
+            if _refuse_odd(entry, rel, problems):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                # Decision (docs/decisions.md): a folder inside a collection is not read;
+                # its files are listed as unused, never silently skipped.
+                layout.unused.extend(_all_files(fd, entry.name, rel, problems))
+            elif _split(entry.name)[1] in SUFFIXES:
+                documents.append(rel)
+            else:
+                layout.unused.append(rel)
+    finally:
+        os.close(fd)
     return documents
 
 
 # ---------------------------------------------------------------- reading files
 
 
-def _read_bytes(path: Path, max_bytes: int) -> bytes:
-    """The bytes of a regular file, never following a link, its size checked before reading."""
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-    flags |= getattr(os, "O_BINARY", 0)
+def _read_bytes(root_fd: int, rel: str, max_bytes: int) -> bytes:
+    """The bytes of the regular file at ``rel`` under ``root_fd``, opened component by
+    component without following any link, its size checked before reading."""
+    *folders, name = rel.split("/")
+    dir_fd = root_fd
     try:
-        fd = os.open(path, flags)
-    except OSError as err:
-        if path.is_symlink():
-            raise ReadError("is a symbolic link; copy the file itself into the bundle") from None
-        raise ReadError(f"cannot be read: {(err.strerror or str(err)).lower()}") from None
+        for depth, folder in enumerate(folders):
+            try:
+                inner = _open_dir(folder, dir_fd)
+            except ReadError as err:
+                where = "/".join(folders[:depth + 1])
+                raise ReadError(f"cannot be read: its folder `{where}` {err.message}") from None
+            if dir_fd != root_fd:
+                os.close(dir_fd)
+            dir_fd = inner
+        try:
+            fd = os.open(name, _FILE_FLAGS, dir_fd=dir_fd)
+        except OSError as err:
+            raise _open_error(err, name, dir_fd) from None
+    finally:
+        if dir_fd != root_fd:
+            os.close(dir_fd)
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
@@ -272,28 +416,45 @@ def _check_size(size: int, max_bytes: int) -> None:
 class _Reader:
     """Reads files of one bundle, recording each file read and each problem."""
 
-    def __init__(self, root: Path, max_bytes: int, problems: _Problems):
-        self.root = root
-        self.real_root = os.path.realpath(root)
+    def __init__(self, root_fd: int, max_bytes: int, problems: _Problems):
+        self.root_fd = root_fd
         self.max_bytes = max_bytes
         self.problems = problems
         self.files: list[FileRecord] = []
 
     def read(self, rel: str, evidence_type: str) -> tuple[bool, Any]:
-        """``(True, value)`` for a readable file, else ``(False, None)`` with the problem kept."""
-        path = self.root / rel
+        """``(True, value)`` for a readable file, else ``(False, None)`` with the problem kept.
+
+        The bytes of the file last read are kept in ``last`` until the next read, so that
+        a validation problem can be located (``located``) without reading it twice.
+        """
         try:
-            real = os.path.realpath(path)
-            if os.path.commonpath([real, self.real_root]) != self.real_root:
-                raise ReadError("resolves to a place outside the bundle folder; "
-                                "copy the file into the bundle")
-            raw = _read_bytes(path, self.max_bytes)
+            raw = _read_bytes(self.root_fd, rel, self.max_bytes)
             self.files.append(FileRecord(rel, evidence_type, hashlib.sha256(raw).hexdigest(),
                                          len(raw)))
+            self.last = (rel, raw)
             return True, parse_text(raw, _split(rel)[1])
         except ReadError as err:
-            self.problems.add(rel, err.message, err.at)
+            self.problems.add(rel, err.message, err.at, help=err.help, text=err.text)
             return False, None
+
+    last: tuple[str, bytes] | None = None
+
+    def located(self, rel: str):
+        """``pointer -> (line, column)`` of the file ``rel`` just read (empty if unknown)."""
+        cache: dict[str, tuple[int, int]] | None = None
+
+        def where(pointer: str, key: bool = False) -> tuple[int, int] | None:
+            nonlocal cache
+            if cache is None:
+                last = self.last
+                cache = positions(last[1], _split(rel)[1]) if last and last[0] == rel else {}
+            if key and pointer + "#key" in cache:
+                return cache[pointer + "#key"]
+            while pointer not in cache and pointer:
+                pointer = pointer.rsplit("/", 1)[0]     # a missing field: its object
+            return cache.get(pointer)
+        return where
 
 
 # ---------------------------------------------------------------- the whole bundle
@@ -310,14 +471,27 @@ def load_bundle(root: Path, schemas: Mapping[str, EvidenceSchema], *,
     root = Path(root)
     label = root.as_posix().rstrip("/") or "."
     problems = _Problems(label)
-    if not root.is_dir():
-        raise BundleError([f"{label}: no such bundle folder"])
     try:
-        layout = _layout(root, schemas, problems)
+        # The bundle folder itself may be reached through a link the user made;
+        # nothing inside it may be.
+        root_fd = os.open(root, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)
+                          | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        raise BundleError([f"{label}: no such bundle folder"]) from None
+    try:
+        return _load(root, root_fd, label, problems, schemas, max_file_mb, lenient)
+    finally:
+        os.close(root_fd)
+
+
+def _load(root: Path, root_fd: int, label: str, problems: _Problems,
+          schemas: Mapping[str, EvidenceSchema], max_file_mb: float, lenient: bool) -> Bundle:
+    try:
+        layout = _layout(root_fd, schemas, problems)
     except OSError as err:      # e.g. a folder without read permission
-        raise BundleError([f"{label}: cannot read `{err.filename}`: "
+        raise BundleError([f"{label}: cannot read `{err.filename or label}`: "
                            f"{(err.strerror or str(err)).lower()}"]) from None
-    reader = _Reader(root, int(max_file_mb * 1_000_000), problems)
+    reader = _Reader(root_fd, int(max_file_mb * 1_000_000), problems)
     return assemble(root, root.resolve().name, layout, reader, problems,
                     lambda: _Problems(label), schemas, lenient)
 
@@ -336,7 +510,8 @@ def assemble(root: Path, name: str, layout: _Layout, reader, problems, soft_prob
     documents = _documents(layout, schemas, reader, problems, soft)
     collections = _collections(layout, schemas, reader, problems, soft)
     if problems.items or manifest is None:
-        raise BundleError(problems.sorted())
+        details = getattr(problems, "details", None)   # a workbook's problems have none
+        raise BundleError(problems.sorted(), details() if details else None)
     return Bundle(
         root=root,
         name=name,
@@ -363,12 +538,13 @@ def _manifest(layout: _Layout, reader: _Reader, problems: _Problems) -> Manifest
     if not ok:
         return None
     schema = manifest_schema()
-    found = _validate(schema, data, rel, problems)
+    found = _validate(schema, data, rel, problems, _locator(reader, rel))
     if found:
         return None
     period = data["assessment"].get("period")
     if period and period["start"] > period["end"]:
-        problems.add(rel, "the period ends before it starts", "/assessment/period")
+        problems.add(rel, "the period ends before it starts", "/assessment/period",
+                     **_at_line(_locator(reader, rel)("/assessment/period")))
         return None
     try:
         return Manifest.model_validate(schema.convert_dates(data))
@@ -377,15 +553,50 @@ def _manifest(layout: _Layout, reader: _Reader, problems: _Problems) -> Manifest
         return None
 
 
-def _validate(schema: EvidenceSchema, data: Any, rel: str, problems: _Problems) -> int:
-    """Add every problem of ``data``; how many there were."""
+def _locator(reader, rel: str):
+    """``pointer -> (line, column) | None`` for the file ``rel``, where the reader can say."""
+    located = getattr(reader, "located", None)      # a workbook's reader cites cells instead
+    return located(rel) if located is not None else (lambda pointer, key=False: None)
+
+
+def _at_line(line_col: tuple[int, int] | None) -> dict[str, Any]:
+    """``add``'s ``line_col`` argument, only when there is one (workbooks take none)."""
+    return {"line_col": line_col} if line_col is not None else {}
+
+
+def _validate(schema: EvidenceSchema, data: Any, rel: str, problems: _Problems,
+              where=None) -> int:
+    """Add every problem of ``data``, at its line and column if ``where`` can say; how many."""
     if data is None:
         problems.add(rel, "the file is empty; fill it in or remove it")
         return 1
     found = validate_document(schema, data)
+    if found and _untouched(data):
+        # A template from `wellled init` as it was written: one problem, not one per field.
+        what = ("fill it in" if schema.id == "bundle" else
+                "fill it in, or delete the file if you do not have this evidence")
+        problems.add(rel, f"not filled in yet: every value is still `null`; {what}")
+        return 1
     for pointer, message in found:
-        problems.add(rel, message, pointer)
+        line_col = where(pointer, message.startswith("unknown field")) if where else None
+        problems.add(rel, message, pointer, **_at_line(line_col))
     return len(found)
+
+
+def _untouched(data: Any) -> bool:
+    """True if every value in ``data`` is null (an object with nothing filled in)."""
+    if not isinstance(data, dict) or not data:
+        return False
+    stack: list[Any] = list(data.values())
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+        elif value is not None:
+            return False
+    return True
 
 
 def _documents(layout: _Layout, schemas: Mapping[str, EvidenceSchema], reader: _Reader,
@@ -398,7 +609,7 @@ def _documents(layout: _Layout, schemas: Mapping[str, EvidenceSchema], reader: _
             continue
         schema = schemas[evidence_id]
         ok, data = reader.read(names[0], evidence_id)
-        if ok and not _validate(schema, data, names[0], soft):
+        if ok and not _validate(schema, data, names[0], soft, _locator(reader, names[0])):
             documents[evidence_id] = Document(evidence_id, names[0], schema.convert_dates(data))
     return documents
 
@@ -413,7 +624,7 @@ def _collections(layout: _Layout, schemas: Mapping[str, EvidenceSchema], reader:
             ok, data = reader.read(rel, evidence_id)
             if not ok:
                 continue
-            if _validate(schema, data, rel, soft):
+            if _validate(schema, data, rel, soft, _locator(reader, rel)):
                 invalid += 1
             else:
                 documents.append(Document(evidence_id, rel, schema.convert_dates(data)))

@@ -39,9 +39,11 @@ class ReadError(Exception):
     when only the place in the data is known, or empty.
     """
 
-    def __init__(self, message: str, at: str = ""):
+    def __init__(self, message: str, at: str = "", help: str | None = None):
         self.message = message
         self.at = at
+        self.help = help
+        self.text: str | None = None
         super().__init__(f"{at}: {message}" if at else message)
 
 
@@ -52,9 +54,14 @@ def parse_text(raw: bytes, suffix: str) -> Any:
     refused (duplicate keys, tags, NaN, nesting deeper than ``MAX_DEPTH``).
     """
     text = _decode(raw)
-    if suffix.lower() == ".json":
-        return parse_json(text)
-    return parse_yaml(text)
+    try:
+        if suffix.lower() == ".json":
+            return parse_json(text)
+        return parse_yaml(text)
+    except ReadError as err:
+        if err.at[:1].isdigit():
+            err.text = text         # for the source line under the message (``snippet``)
+        raise
 
 
 def _decode(raw: bytes) -> str:
@@ -109,21 +116,87 @@ def _finite_float(text: str) -> float:
     return value
 
 
+class _BigInt(str):
+    """The text of a JSON integer too large to carry exactly (kept to be located and refused)."""
+
+
+def _whole_number(text: str) -> int | _BigInt:
+    if len(text) > _MAX_INTEGER_DIGITS + 1:
+        return _BigInt(text)
+    value = int(text)
+    return value if -MAX_INTEGER <= value <= MAX_INTEGER else _BigInt(text)
+
+
 def parse_json(text: str) -> Any:
-    """The value of a JSON text; duplicate keys, NaN and deep nesting refused."""
+    """The value of a JSON text; duplicate keys, NaN, deep nesting, whole numbers beyond
+    ``MAX_INTEGER`` and lone surrogates (``"\\ud800"``) refused."""
+    # Only a text with a long run of digits can hold a whole number too large, and only
+    # one with a `\uD8..`-`\uDF..` escape a lone surrogate: the rest never pays for the walk.
+    big = _LONG_DIGITS.search(text) is not None
+    odd = big or _SURROGATE_ESCAPE.search(text) is not None
     try:
         value = json.loads(text, object_pairs_hook=_no_duplicates,
-                           parse_constant=_no_constant, parse_float=_finite_float)
+                           parse_constant=_no_constant, parse_float=_finite_float,
+                           parse_int=_whole_number if big else None)
     except json.JSONDecodeError as err:
-        raise ReadError(f"not valid JSON: {err.msg.lower()}", f"{err.lineno}:{err.colno}") from None
+        raise ReadError(f"not valid JSON: {err.msg.lower()}", f"{err.lineno}:{err.colno}",
+                        json_help(text, err.msg, err.pos)) from None
     except _Duplicate:
         raise _locate_json_duplicate(text) from None
     except RecursionError:
         raise ReadError(f"objects and lists nest deeper than {MAX_DEPTH} levels") from None
-    except ValueError as err:       # e.g. an integer with more digits than Python allows
+    except ValueError as err:       # a case the hooks above do not foresee
         raise ReadError(f"not valid JSON: {str(err).lower()}") from None
     _check_json_depth(text)
+    if odd:
+        problem = _unsafe_value(value)
+        if problem is not None:
+            pointer, message = problem
+            where = json_positions(text).get(pointer)
+            raise ReadError(message, f"{where[0]}:{where[1]}" if where else pointer)
     return value
+
+
+MAX_INTEGER = 2**53 - 1
+"""The largest whole number carried (9,007,199,254,740,991): beyond it, numbers stop being
+exact in most programs that read JSON (RFC 7493), and would not survive into result.json."""
+
+_MAX_INTEGER_DIGITS = len(str(MAX_INTEGER))
+_LONG_DIGITS = re.compile(r"\d{%d}" % (_MAX_INTEGER_DIGITS,))
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _too_large(text: str) -> str:
+    return (f"the whole number `{_show(text)}` is too large (over "
+            f"{MAX_INTEGER:,}); check the value")
+
+
+def _lone_surrogate(what: str) -> str:
+    return (f"{what} holds a `\\u` escape that is half of a character pair (a lone "
+            "surrogate), which is not text; write the character itself, or remove the escape")
+
+
+def _unsafe_value(value: Any) -> tuple[str, str] | None:
+    """The first whole number too large or lone surrogate in ``value``: (pointer, message)."""
+    stack: list[tuple[str, Any]] = [("", value)]
+    while stack:
+        pointer, node = stack.pop()
+        if isinstance(node, _BigInt):
+            return pointer, _too_large(node)
+        if isinstance(node, int) and not isinstance(node, bool) and abs(node) > MAX_INTEGER:
+            return pointer, _too_large(str(node) if abs(node) < 10**100 else "a very long number")
+        if isinstance(node, str):
+            if _SURROGATE.search(node):
+                return pointer, _lone_surrogate("the text")
+        elif isinstance(node, dict):
+            for key in node:
+                if _SURROGATE.search(key):
+                    return pointer, _lone_surrogate("a key of this object")
+            stack.extend((f"{pointer}/{_escape(k)}", v) for k, v in reversed(node.items()))
+        elif isinstance(node, list):
+            stack.extend((f"{pointer}/{i}", v) for i, v in reversed(list(enumerate(node))))
+    return None
 
 
 # A JSON string, so that brackets inside strings are not counted as nesting.
@@ -215,10 +288,17 @@ def parse_yaml(text: str) -> Any:
                 raise
             return _Builder().build(_events(text, yaml.SafeLoader))
     except yaml.MarkedYAMLError as err:
+        lines = text.splitlines()
         mark = err.problem_mark or err.context_mark
+        if mark is not None and mark.line >= len(lines) and err.context_mark is not None:
+            mark = err.context_mark         # the end of the file: show where it began
         where = f"{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
         what = err.problem or err.context or "syntax error"
-        raise ReadError(f"not valid YAML: {what}", where) from None
+        line = lines[mark.line] if mark is not None and mark.line < len(lines) else ""
+        above = next((lines[i] for i in range(mark.line - 1, -1, -1) if lines[i].strip()
+                      and not lines[i].lstrip().startswith("#")), "") if line else ""
+        raise ReadError(f"not valid YAML: {what}", where,
+                        yaml_help(f"{err.context or ''} {what}", line, above)) from None
     except yaml.YAMLError as err:
         raise ReadError(f"not valid YAML: {err}") from None
 
@@ -292,6 +372,8 @@ class _Builder:
 
     def _scalar(self, event) -> Any:
         if not event.implicit[0]:       # quoted or block scalar: always text
+            if event.style == '"' and _SURROGATE.search(event.value):
+                raise _error(event, _lone_surrogate("the text"))
             return event.value
         tag = _RESOLVER.resolve(ScalarNode, event.value, event.implicit)
         if tag == _STR or tag == "tag:yaml.org,2002:timestamp":
@@ -302,7 +384,16 @@ class _Builder:
         if tag == "tag:yaml.org,2002:bool":
             return _CONSTRUCTOR.construct_yaml_bool(node)
         if tag == "tag:yaml.org,2002:int":
-            return _CONSTRUCTOR.construct_yaml_int(node)
+            # Checked on the digits first: Python refuses to convert a decimal of more
+            # than 4,300 digits, and a `0x`/`0b` literal of thousands makes a number
+            # that cannot be written back out.
+            digits = event.value.lstrip("+-").replace("_", "")
+            if len(digits) > _MAX_INTEGER_DIGITS + 2:
+                raise _error(event, _too_large(event.value))
+            value = _CONSTRUCTOR.construct_yaml_int(node)
+            if abs(value) > MAX_INTEGER:
+                raise _error(event, _too_large(event.value))
+            return value
         if tag == "tag:yaml.org,2002:float":
             value = _CONSTRUCTOR.construct_yaml_float(node)
             if not math.isfinite(value):
@@ -319,6 +410,8 @@ class _Builder:
             raise _error(event, "a key must be a plain value, not an object or list")
         # A key is its text as written: `2024:` is the key "2024", `yes:` is "yes".
         text = event.value if type(event) is yaml.ScalarEvent else _show(key)
+        if _SURROGATE.search(text):
+            raise _error(event, _lone_surrogate("the key"))
         if text in mapping:
             raise _error(event, f"duplicate key `{_show(text)}` (the later one would "
                             "silently win); keep one")
@@ -357,3 +450,189 @@ def _copy(value: Any) -> Any:
 
 
 _NO_KEY = object()
+
+
+# ---------------------------------------------------------------- help for syntax errors
+
+
+def json_help(text: str, message: str, pos: int) -> str | None:
+    """Plain help for a JSON syntax error: the usual causes, in words.
+
+    >>> json_help('{"a": 1,}', "Expecting property name enclosed in double quotes", 8)
+    'remove the comma before `}`: JSON allows no comma after the last item'
+    """
+    char = text[pos:pos + 1]
+    if char == "'":
+        return "JSON needs double quotes (`\"`) around names and text, not single quotes"
+    if message.startswith("Expecting property name"):
+        if char == "}":
+            return "remove the comma before `}`: JSON allows no comma after the last item"
+        return 'write each name in double quotes, then a colon: `"name": value`'
+    if message.startswith("Expecting value"):
+        if char in ("]", "}"):
+            return f"remove the comma before `{char}`: JSON allows no comma after the last item"
+        if char.isalpha():
+            return ("put text in double quotes (`\"like this\"`); true, false and null "
+                    "are written in lower case")
+        if char == "":
+            return "the file ends too early: a value or a closing bracket is missing"
+        return "a value is missing here (a number, \"text\", true, false, null, [...] or {...})"
+    if message.startswith("Expecting ':'"):
+        return 'a colon is missing after the name: `"name": value`'
+    if message.startswith("Expecting ','"):
+        return ("a comma is missing between two items, or a quote or bracket is not "
+                "closed before this point")
+    if message.startswith("Unterminated string"):
+        return "a closing double quote (`\"`) is missing"
+    if message.startswith("Invalid control character"):
+        return "text runs over a line break or holds a tab: close the quote, or write \\n"
+    if message.startswith("Extra data"):
+        return ("something follows the end of the document: a JSON file holds one value, "
+                "usually one `{...}`")
+    return None
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def yaml_help(problem: str, line: str, above: str = "") -> str | None:
+    """Plain help for a YAML syntax error: the usual causes, in words.
+
+    >>> yaml_help("mapping values are not allowed here", "title: Plan: 2025")
+    'a value holds a colon followed by a space: put the value in quotes (`title: "Plan: 2025"`), or check the indentation of this line'
+    """
+    if "\t" in line[: len(line) - len(line.lstrip())] or "'\\t'" in problem or "tab" in problem:
+        return "YAML does not allow tabs for indentation: indent with spaces"
+    if "mapping values are not allowed" in problem and above and _indent(line) > _indent(
+            above) and not above.rstrip().endswith(":"):
+        return ("this line is indented more than the line above, which already has its "
+                "value: line the fields up in the same column")
+    if "mapping values are not allowed" in problem:
+        key, _, value = line.strip().partition(": ")
+        example = f'`{key}: "{value}"`' if value else '`name: "text: with a colon"`'
+        return (f"a value holds a colon followed by a space: put the value in quotes "
+                f"({example}), or check the indentation of this line")
+    if "could not find expected ':'" in problem:
+        return ("a line has no colon after its name (write `name: value`), or a quote "
+                "opened earlier is not closed")
+    if "quoted scalar" in problem or "unexpected end of stream" in problem:
+        return "a quote is not closed: end the text with the same quote it starts with"
+    if "expected <block end>" in problem or "did not find expected key" in problem \
+            or "expected <block mapping start>" in problem:
+        return ("the indentation is off: fields at the same level start in the same column, "
+                "and the items of a list under a field are indented the same way")
+    if "flow sequence" in problem or "flow mapping" in problem:
+        return "a bracket `[` or `{` is not closed, or a comma is missing between items"
+    if "did not find expected '-'" in problem:
+        return "the items of a list each start with `- ` in the same column"
+    return None
+
+
+# ---------------------------------------------------------------- where values are
+
+# Found only when a problem is to be shown: reading never pays for it.
+
+_JSON_TOKEN = re.compile(r'\s*(?:("(?:[^"\\]|\\.)*")|([\[\]{},:])|([^\s\[\]{},:"]+))', re.DOTALL)
+
+
+def json_positions(text: str) -> dict[str, tuple[int, int]]:
+    """``pointer -> (line, column)`` of every value of a valid JSON ``text`` (keys: see below).
+
+    A member's key is at ``pointer + "#key"``, so "unknown field" can point at the name.
+
+    >>> json_positions('{"a": [1,\\n  true]}')["/a/1"]
+    (2, 3)
+    """
+    lines = _LineIndex(text)
+    positions: dict[str, tuple[int, int]] = {}
+    # Each open container: [pointer, is_object, next index, key awaiting its value]
+    stack: list[list[Any]] = []
+    pos = 0
+    while True:
+        match = _JSON_TOKEN.match(text, pos)
+        if match is None or match.end() == pos:
+            return positions
+        pos = match.end()
+        string, punct = match.group(1), match.group(2)
+        start = match.start(1) if string else match.start(2) if punct else match.start(3)
+        if punct in (",", ":"):
+            continue
+        if punct in ("]", "}"):
+            stack.pop()
+            continue
+        top = stack[-1] if stack else None
+        if top is not None and top[1] and top[3] is None:     # an object's key
+            key = json.loads(string)
+            top[3] = f"{top[0]}/{_escape(key)}"
+            positions[top[3] + "#key"] = lines.at(start)
+            continue
+        if top is None:
+            pointer = ""
+        elif top[1]:
+            pointer, top[3] = top[3], None
+        else:
+            pointer = f"{top[0]}/{top[2]}"
+            top[2] += 1
+        positions[pointer] = lines.at(start)
+        if punct in ("[", "{"):
+            stack.append([pointer, punct == "{", 0, None])
+
+
+def yaml_positions(text: str) -> dict[str, tuple[int, int]]:
+    """``pointer -> (line, column)`` of every value of a valid YAML ``text`` (keys: ``#key``).
+
+    >>> yaml_positions("a:\\n  - 1\\n  - x: 2\\n")["/a/1/x"]
+    (3, 8)
+    """
+    positions: dict[str, tuple[int, int]] = {}
+    stack: list[list[Any]] = []
+    for event in _events(text):
+        kind = type(event)
+        if kind in (yaml.MappingEndEvent, yaml.SequenceEndEvent):
+            stack.pop()
+            continue
+        if kind not in (yaml.ScalarEvent, yaml.AliasEvent, yaml.MappingStartEvent,
+                        yaml.SequenceStartEvent):
+            continue
+        mark = event.start_mark
+        where = (mark.line + 1, mark.column + 1)
+        top = stack[-1] if stack else None
+        if top is not None and top[1] and top[3] is None:
+            key = event.value if kind is yaml.ScalarEvent else "?"
+            top[3] = f"{top[0]}/{_escape(key)}"
+            positions[top[3] + "#key"] = where
+            if kind in (yaml.MappingStartEvent, yaml.SequenceStartEvent):
+                stack.append(["?", kind is yaml.MappingStartEvent, 0, None])
+            continue
+        if top is None:
+            pointer = ""
+        elif top[1]:
+            pointer, top[3] = top[3], None
+        else:
+            pointer = f"{top[0]}/{top[2]}"
+            top[2] += 1
+        positions[pointer] = where
+        if kind in (yaml.MappingStartEvent, yaml.SequenceStartEvent):
+            stack.append([pointer, kind is yaml.MappingStartEvent, 0, None])
+    return positions
+
+
+def positions(raw: bytes, suffix: str) -> dict[str, tuple[int, int]]:
+    """Where each value of a file that ``parse_text`` read is: ``pointer -> (line, column)``."""
+    try:
+        text = _decode(raw)
+        return json_positions(text) if suffix.lower() == ".json" else yaml_positions(text)
+    except (ReadError, yaml.YAMLError, ValueError, IndexError):
+        return {}
+
+
+class _LineIndex:
+    def __init__(self, text: str):
+        self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    def at(self, offset: int) -> tuple[int, int]:
+        import bisect
+
+        line = bisect.bisect_right(self.starts, offset)
+        return line, offset - self.starts[line - 1] + 1

@@ -10,13 +10,17 @@ from __future__ import annotations
 import datetime
 import functools
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from engine import resources
+from engine.evidence.patterns import pattern_problem
+from engine.evidence.patterns import search as patterns_search
 
 
 @dataclass(frozen=True)
@@ -35,10 +39,10 @@ class EvidenceSchema:
     @cached_property
     def validator(self):
         """A Draft 2020-12 validator with date format checking, built once and reused."""
-        from jsonschema import Draft202012Validator
+        from engine.evidence.patterns import refusing_registry, validator_class
 
-        return Draft202012Validator(self.schema,
-                                    format_checker=Draft202012Validator.FORMAT_CHECKER)
+        cls = validator_class()
+        return cls(self.schema, format_checker=cls.FORMAT_CHECKER, registry=refusing_registry())
 
     @cached_property
     def fast_check(self):
@@ -89,20 +93,378 @@ def schema_path(evidence_id: str, declared: str | None, crit_file: Path,
     return candidates[0]
 
 
-def read_schema(path: Path) -> tuple[dict[str, Any] | None, str | None]:
-    """The schema at ``path`` as a dict, or None and what is wrong with it."""
+def read_schema(path: Path, criteria_root: Path | None = None
+                ) -> tuple[dict[str, Any] | None, str | None]:
+    """The schema at ``path`` as a dict, or None and what is wrong with it.
+
+    With ``criteria_root``, the schema must be inside that folder or the shipped
+    ``evidence_schemas/`` (checked before anything is read), and its references are
+    checked and made local (``bundle``): the dict returned refers to nothing outside
+    itself. Nothing of a file that is not a valid schema is quoted.
+    """
+    roots = _allowed_roots(criteria_root)
+    if roots is not None and not _inside(path, roots):
+        return None, ("the schema file is outside the criteria folder; keep evidence "
+                      f"schemas inside `{criteria_root}` (wellled reads no other place)")
+    schema, problem = _read_json_schema(path)
+    if schema is None or roots is None:
+        return schema, problem
+    return bundle(schema, path, roots)
+
+
+def _allowed_roots(criteria_root: Path | None) -> list[str] | None:
+    if criteria_root is None:
+        return None
+    return [os.path.realpath(criteria_root),
+            os.path.realpath(resources.data_dir("evidence_schemas"))]
+
+
+def _inside(path: Path, roots: list[str]) -> bool:
+    real = os.path.realpath(path)
+    return any(os.path.commonpath([real, root]) == root for root in roots)
+
+
+def _read_json_schema(path: Path) -> tuple[dict[str, Any] | None, str | None]:
     if not path.is_file():
         return None, f"no schema file at `{path}`"
     try:
         schema = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        return None, f"`{path.name}` is not valid JSON: {err}"
+        where = f" (line {err.lineno}, column {err.colno})" if isinstance(
+            err, json.JSONDecodeError) else ""
+        return None, f"`{path.name}` is not valid JSON{where}"
+    except RecursionError:
+        return None, f"`{path.name}` nests too deeply to be a schema"
     if not isinstance(schema, dict):
         return None, f"`{path.name}` is not a JSON Schema object"
-    problem = schema_problem(schema)
+    problem = _schema_problem_in_words(schema)
     if problem is not None:
         return None, f"`{path.name}` is not a valid JSON Schema: {problem}"
     return schema, None
+
+
+def _schema_problem_in_words(schema: dict[str, Any]) -> str | None:
+    """Where a schema breaks the JSON Schema rules, without quoting what it holds."""
+    if schema_problem(schema) is None:
+        return None
+    from jsonschema import Draft202012Validator
+
+    validator = _meta_validator()
+    errors = (validator.iter_errors(schema) if validator is not None
+              else Draft202012Validator(Draft202012Validator.META_SCHEMA).iter_errors(schema))
+    error = next(iter(errors), None)
+    if error is None:           # cannot happen: schema_problem found one
+        return "it breaks the JSON Schema rules"
+    pointer = "".join("/" + str(p).replace("~", "~0").replace("/", "~1")
+                      for p in error.absolute_path) or "/"
+    keyword = error.absolute_path[-1] if error.absolute_path else None
+    if keyword == "type" or error.validator == "type":
+        expected = error.validator_value if error.validator == "type" else None
+        if expected:
+            names = expected if isinstance(expected, list) else [expected]
+            return f"at `{pointer}`, the value must be {' or '.join(map(str, names))}"
+        return (f"at `{pointer}`, the type must be one of array, boolean, integer, null, "
+                "number, object, string (or a list of them)")
+    if error.validator in ("minimum", "exclusiveMinimum"):
+        return f"at `{pointer}`, the value must not be negative"
+    if error.validator == "uniqueItems":
+        return f"at `{pointer}`, a value is listed twice"
+    return f"at `{pointer}`, the value is not what JSON Schema allows there"
+
+
+# Where subschemas are, by keyword (JSON Schema 2020-12 applicators).
+_SUB_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
+_SUB_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
+_SUB_ONE = ("items", "additionalProperties", "not", "if", "then", "else", "contains",
+            "propertyNames", "unevaluatedItems", "unevaluatedProperties")
+# Those that apply to the same value as their parent: a cycle through only these never ends.
+_SAME_VALUE_LISTS = ("allOf", "anyOf", "oneOf")
+_SAME_VALUE_ONE = ("not", "if", "then", "else")
+
+
+def _subschemas(node: dict[str, Any], pointer: str):
+    """``(pointer, subschema)`` of each direct subschema of ``node``."""
+    for key in _SUB_MAPS:
+        value = node.get(key)
+        if isinstance(value, dict):
+            for name, sub in value.items():
+                yield f"{pointer}/{_escape(key)}/{_escape(name)}", sub
+    for key in _SUB_LISTS:
+        value = node.get(key)
+        if isinstance(value, list):
+            for index, sub in enumerate(value):
+                yield f"{pointer}/{key}/{index}", sub
+    for key in _SUB_ONE:
+        if key in node:
+            yield f"{pointer}/{key}", node[key]
+
+
+def _escape(token: str) -> str:
+    return str(token).replace("~", "~0").replace("/", "~1")
+
+
+_FILE_DEFS = "wellled-file-"
+
+
+def bundle(schema: dict[str, Any], path: Path, roots: list[str]
+           ) -> tuple[dict[str, Any] | None, str | None]:
+    """``schema`` with every file it refers to copied into its ``$defs``: one document.
+
+    A reference is allowed to a place in the same document (``#/$defs/x``, ``#name``)
+    or to a file in ``roots`` (the criteria folder, the shipped schemas), by a path
+    relative to the referring file. Anything else (``http:``, ``file:``, a path
+    leading out) is refused, never fetched; so are references that point at
+    nothing, loops of references that never reach a value, and patterns RE2
+    refuses. Returns the bundled schema, or None and what is wrong.
+    """
+    files: dict[str, tuple[str, dict[str, Any]]] = {}   # real path -> ($defs key, copy)
+    order: list[str] = []
+
+    def local_file(ref_path: str, base: Path, where: str) -> tuple[str | None, str | None]:
+        target = (base.parent / unquote(ref_path))
+        real = os.path.realpath(target)
+        if not _inside(target, roots):
+            return None, (f"`$ref` at `{where}` leads outside the criteria folder; keep "
+                          "referred schemas inside it")
+        if real in files:
+            return files[real][0], None
+        other, problem = _read_json_schema(Path(real))
+        if other is None:
+            return None, f"`$ref` at `{where}`: {problem}"
+        key = f"{_FILE_DEFS}{len(files) + 1}"
+        files[real] = (key, {})
+        order.append(real)
+        copy, problem = rewrite(other, Path(real), f"#/$defs/{key}", top=False)
+        if copy is None:
+            return None, problem
+        files[real] = (key, copy)
+        return key, None
+
+    def rewrite(doc: dict[str, Any], doc_path: Path, prefix: str, top: bool
+                ) -> tuple[dict[str, Any] | None, str | None]:
+        """A copy of ``doc`` with local refs prefixed and file refs pointing into $defs."""
+        name = doc_path.name
+        problem: list[str] = []
+
+        def walk(node: Any, pointer: str) -> Any:
+            if not isinstance(node, dict):
+                return node
+            out: dict[str, Any] = {}
+            for key, value in node.items():
+                if problem:
+                    return out
+                if key in ("$id", "$schema") and (pointer or not top):
+                    if key == "$id" and pointer:
+                        problem.append(f"`{name}`: a `$id` inside the schema (at "
+                                       f"`{pointer}`) is not supported; remove it")
+                    continue            # a copied file's own $id and $schema are dropped
+                if key in ("$ref", "$dynamicRef"):
+                    out[key] = reference(value, key, f"{pointer or '/'}", doc, doc_path,
+                                         prefix)
+                elif key in _SUB_MAPS and isinstance(value, dict):
+                    out[key] = {k: walk(v, f"{pointer}/{_escape(key)}/{_escape(k)}")
+                                for k, v in value.items()}
+                elif key in _SUB_LISTS and isinstance(value, list):
+                    out[key] = [walk(v, f"{pointer}/{key}/{i}") for i, v in enumerate(value)]
+                elif key in _SUB_ONE:
+                    out[key] = walk(value, f"{pointer}/{key}")
+                else:
+                    out[key] = value
+                if key == "pattern":
+                    bad = pattern_problem(value)
+                    if bad:
+                        problem.append(f"`{name}`: the `pattern` at `{pointer or '/'}` {bad}")
+                if key == "patternProperties" and isinstance(value, dict):
+                    for pattern in value:
+                        bad = pattern_problem(pattern)
+                        if bad:
+                            problem.append(f"`{name}`: a `patternProperties` pattern at "
+                                           f"`{pointer or '/'}` {bad}")
+                            break
+            return out
+
+        def reference(value: Any, key: str, where: str, doc: dict[str, Any], doc_path: Path,
+                      prefix: str) -> Any:
+            if not isinstance(value, str):
+                return value
+            split = urlsplit(value)
+            if split.scheme or split.netloc:
+                problem.append(f"`{name}`: the `{key}` at `{where}` refers to a web address "
+                               "or another place; wellled never fetches schemas: copy what it "
+                               "needs into this file's `$defs`, or into a file in the "
+                               "criteria folder")
+                return value
+            fragment = split.fragment
+            if fragment and not fragment.startswith("/"):      # an anchor: `#name`
+                if split.path or not prefix.endswith("#"):
+                    problem.append(f"`{name}`: the `{key}` at `{where}` names an anchor; "
+                                   "in a referred file, point with `#/$defs/...` instead")
+                    return value
+                if not _has_anchor(doc, fragment):
+                    problem.append(f"`{name}`: the `{key}` at `{where}` names the anchor "
+                                   f"`{fragment}`, which the file does not define")
+                return value
+            if key == "$dynamicRef":
+                problem.append(f"`{name}`: `$dynamicRef` at `{where}` must name an anchor "
+                               "(`#name`) in the same file")
+                return value
+            if split.path:
+                target_key, bad = local_file(split.path, doc_path, where)
+                if bad:
+                    problem.append(f"`{name}`: {bad}")
+                    return value
+                # The target is checked once every file is copied in (_resolve_pending).
+                return f"#/$defs/{target_key}{fragment}" + _PENDING
+            if _deref_any(doc, fragment) is None:
+                problem.append(f"`{name}`: the `{key}` at `{where}` points at "
+                               f"`#{fragment}`, which is not in the file")
+                return value
+            return (prefix + fragment) if prefix != "#" else "#" + fragment
+
+        copy = walk(doc, "")
+        if problem:
+            return None, problem[0]
+        return copy, None
+
+    root, problem = rewrite(schema, path, "#", top=True)
+    if root is None:
+        return None, problem
+    if files:
+        defs = dict(root.get("$defs", {})) if isinstance(root.get("$defs"), dict) else {}
+        for real in order:
+            key, copy = files[real]
+            defs[key] = copy
+        root["$defs"] = defs
+    problem = _resolve_pending(root)
+    if problem is None:
+        problem = ref_loop(root)
+    if problem is not None:
+        return None, f"`{path.name}`: {problem}" if not problem.startswith("`") else problem
+    return root, None
+
+
+_PENDING = "\u0000pending"
+
+
+def _resolve_pending(root: dict[str, Any]) -> str | None:
+    """Check each reference into a copied file now that all are in place; unmark it."""
+    problem: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.endswith(_PENDING):
+                ref = ref[: -len(_PENDING)]
+                node["$ref"] = ref
+                if _deref_any(root, ref[1:]) is None and not problem:
+                    problem.append(f"a `$ref` points at `{ref.split('/', 3)[-1]}` in a "
+                                   "referred file, which is not there")
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(root)
+    return problem[0] if problem else None
+
+
+def _has_anchor(doc: Any, name: str) -> bool:
+    stack = [doc]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if node.get("$anchor") == name or node.get("$dynamicAnchor") == name:
+                return True
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return False
+
+
+def _deref_any(root: dict[str, Any], fragment: str) -> Any:
+    """The node at JSON pointer ``fragment`` (``""`` is the root) or None; booleans count."""
+    node: Any = root
+    for token in _tokens(unquote(fragment)):
+        if isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        elif isinstance(node, dict) and token in node:
+            node = node[token]
+        else:
+            return None
+    return node if isinstance(node, (dict, bool)) else None
+
+
+def ref_loop(root: dict[str, Any]) -> str | None:
+    """A loop of references that never reaches a value (``a -> b -> a``), in words, or None.
+
+    A reference to itself through ``properties`` or ``items`` is fine (a tree);
+    only a cycle through ``$ref``, ``allOf``/``anyOf``/``oneOf``, ``not`` and
+    ``if``/``then``/``else``, which apply to the same value, would recurse forever.
+    """
+    nodes: dict[int, tuple[str, dict[str, Any]]] = {}
+    stack: list[tuple[str, Any]] = [("", root)]
+    while stack:
+        pointer, node = stack.pop()
+        if isinstance(node, dict) and id(node) not in nodes:
+            nodes[id(node)] = (pointer, node)
+            stack.extend(_subschemas(node, pointer))
+
+    def targets(node: dict[str, Any]) -> list[dict[str, Any]]:
+        out = []
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#"):
+            target = (_anchor_node(root, ref[1:]) if ref[1:2] not in ("", "/")
+                      else _deref_any(root, ref[1:]))
+            if isinstance(target, dict):
+                out.append(target)
+        for key in _SAME_VALUE_LISTS:
+            if isinstance(node.get(key), list):
+                out.extend(s for s in node[key] if isinstance(s, dict))
+        for key in _SAME_VALUE_ONE:
+            if isinstance(node.get(key), dict):
+                out.append(node[key])
+        return out
+
+    state: dict[int, int] = {}      # 1: on the current path, 2: done
+    for start in list(nodes):
+        if start in state:
+            continue
+        path: list[int] = [start]
+        iters = [iter(targets(nodes[start][1]))]
+        state[start] = 1
+        while iters:
+            nxt = next(iters[-1], None)
+            if nxt is None:
+                state[path.pop()] = 2
+                iters.pop()
+                continue
+            key = id(nxt)
+            if key not in nodes:
+                nodes[key] = ("?", nxt)
+            if state.get(key) == 1:
+                cycle = path[path.index(key):] + [key]
+                shown = " -> ".join(f"`#{nodes[k][0]}`" for k in cycle)
+                return (f"these references go round in a loop and never reach a value: "
+                        f"{shown}; make one of them describe the value itself")
+            if key not in state:
+                state[key] = 1
+                path.append(key)
+                iters.append(iter(targets(nxt)))
+    return None
+
+
+def _anchor_node(root: Any, name: str) -> Any:
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if node.get("$anchor") == name:
+                return node
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return None
 
 
 def schema_problem(schema: Any) -> str | None:
@@ -278,7 +640,7 @@ def _children(nodes: list[dict[str, Any]], token: str) -> list[Any]:
         patterns = node.get("patternProperties")
         if isinstance(patterns, dict):
             for pattern, sub in patterns.items():
-                if re.search(pattern, token):
+                if patterns_search(pattern, token):
                     found.append(sub)
                     matched = True
         if not named and not matched and isinstance(node.get("additionalProperties"), dict):
@@ -311,7 +673,7 @@ class _Plan:
     def __init__(self) -> None:
         self.date = False
         self.props: dict[str, _Plan] = {}
-        self.patterns: list[tuple[re.Pattern[str], _Plan]] = []
+        self.patterns: list[tuple[str, _Plan]] = []
         self.additional: _Plan | None = None
         self.items: _Plan | None = None
         self.live = False
@@ -349,7 +711,7 @@ def _date_plan(root: dict[str, Any]) -> _Plan | None:
                 for pattern, sub in patterns.items():
                     child = build([sub])
                     if child is not None:
-                        plan.patterns.append((re.compile(pattern), child))
+                        plan.patterns.append((pattern, child))
             if isinstance(node.get("additionalProperties"), dict) and plan.additional is None:
                 plan.additional = build([node["additionalProperties"]])
             if isinstance(node.get("items"), dict) and plan.items is None:
@@ -384,7 +746,8 @@ def _convert(value: Any, plan: _Plan) -> Any:
         for key, member in value.items():
             child = plan.props.get(key)
             if child is None:
-                child = next((p for rx, p in plan.patterns if rx.search(key)), plan.additional)
+                child = next((p for rx, p in plan.patterns if patterns_search(rx, key)),
+                             plan.additional)
             out[key] = _convert(member, child) if child is not None and child.live else member
         return out
     if isinstance(value, list) and plan.items is not None and plan.items.live:

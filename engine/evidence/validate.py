@@ -5,7 +5,11 @@ Every problem of a document is found (not just the first) and each becomes a
 say what was expected the way a person filling the file would put it, and
 never quote the value of a field marked ``"x-sensitive"``.
 
->>> from engine.evidence.schemas import EvidenceSchema
+>>> import re2
+
+from engine.evidence.patterns import compiled as compiled_pattern
+from engine.evidence.patterns import search as pattern_search
+from engine.evidence.schemas import EvidenceSchema
 >>> s = EvidenceSchema("ftsu", "FTSU", False, None, {"type": "object",
 ...     "properties": {"cases": {"type": "integer"}}, "required": ["cases"]})
 >>> validate_document(s, {"cases": "many"})
@@ -21,6 +25,10 @@ import json
 import re
 from typing import Any
 
+import re2
+
+from engine.evidence.patterns import compiled as compiled_pattern
+from engine.evidence.patterns import search as pattern_search
 from engine.evidence.schemas import EvidenceSchema
 
 _TYPE_WORDS = {
@@ -149,8 +157,82 @@ def _describe(schema: EvidenceSchema, error) -> list[tuple[tuple[Any, ...], str]
         extras = [k for k in value if k not in known and not _matches_pattern(error.schema, k)]
         return [((*path, k), _unknown_field(k, known)) for k in extras]
     if keyword == "type":
-        return [(path, f"expected {_expected_type(arg)}, {_got(schema, path, value)}")]
+        message = f"expected {_expected_type(arg)}, {_got(schema, path, value)}"
+        hint = near_miss(arg, value) if not schema.is_sensitive(pointer_of(path)) else None
+        return [(path, f"{message}; {hint}" if hint else message)]
     return [(path, _simple(schema, keyword, arg, value, path, error))]
+
+
+_NUMBER_TEXT = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?")
+_YES_NO = {"yes": "true", "no": "false", "y": "true", "n": "false", "on": "true",
+           "off": "false", "true": "true", "false": "false"}
+
+
+def near_miss(expected: Any, value: Any) -> str | None:
+    """A hint when text was given that is nearly the number or true/false expected.
+
+    >>> near_miss("integer", "1,234")
+    'write numbers without commas or spaces: `1234`'
+    >>> near_miss("number", "87%")
+    'write the number without the percent sign: `87`'
+    >>> near_miss("boolean", "yes")
+    'write `true` or `false` (without quotes), here `true`'
+    """
+    names = expected if isinstance(expected, list) else [expected]
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if "boolean" in names and text.lower() in _YES_NO:
+        return f"write `true` or `false` (without quotes), here `{_YES_NO[text.lower()]}`"
+    if not ({"integer", "number"} & set(names)):
+        return None
+    if _NUMBER_TEXT.fullmatch(text):
+        return "write the number without quotes"
+    bare = text
+    for sign in ("£", "$", "€"):
+        bare = bare.replace(sign, "")
+    if bare.endswith("%") and _NUMBER_TEXT.fullmatch(bare[:-1].strip()):
+        return f"write the number without the percent sign: `{bare[:-1].strip()}`"
+    plain = bare.replace(",", "").replace(" ", "").replace("\u00a0", "")
+    if plain != bare and _NUMBER_TEXT.fullmatch(plain):
+        return f"write numbers without commas or spaces: `{plain}`"
+    if bare != text and _NUMBER_TEXT.fullmatch(plain):
+        return f"write the number without the currency sign: `{plain}`"
+    return None
+
+
+def date_problem(value: Any) -> str | None:
+    """What is wrong with text meant as a YYYY-MM-DD date, in words (None: nothing to say).
+
+    >>> date_problem("2025-13-01")
+    'the month 13 is out of range (1 to 12)'
+    >>> date_problem("2025-02-30")
+    'the day 30 is out of range for February 2025 (it has 28 days)'
+    >>> date_problem("30/06/2025")
+    'write dates as YYYY-MM-DD: `2025-06-30`'
+    """
+    import calendar
+
+    if not isinstance(value, str):
+        return None
+    match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", value.strip())
+    if match:
+        year, month, day = (int(g) for g in match.groups())
+        if not 1 <= month <= 12:
+            return f"the month {month} is out of range (1 to 12)"
+        days = calendar.monthrange(year, month)[1] if year >= 1 else 31
+        if not 1 <= day <= days:
+            return (f"the day {day} is out of range for {calendar.month_name[month]} {year} "
+                    f"(it has {days} days)")
+        if value.strip() != value or len(value.strip()) != 10:
+            return f"write dates as YYYY-MM-DD: `{year:04d}-{month:02d}-{day:02d}`"
+        return None
+    match = re.fullmatch(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})", value.strip())
+    if match:
+        day, month, year = (int(g) for g in match.groups())
+        if 1 <= month <= 12 and 1 <= day <= 31:
+            return f"write dates as YYYY-MM-DD: `{year:04d}-{month:02d}-{day:02d}`"
+    return None
 
 
 def _type_hint(sub: Any) -> str:
@@ -160,7 +242,7 @@ def _type_hint(sub: Any) -> str:
 
 
 def _matches_pattern(node: dict[str, Any], key: str) -> bool:
-    return any(re.search(p, key) for p in node.get("patternProperties", {}))
+    return any(pattern_search(p, key) for p in node.get("patternProperties", {}))
 
 
 def _unknown_field(key: str, known: list[str]) -> str:
@@ -186,7 +268,12 @@ def _simple(schema: EvidenceSchema, keyword: str, arg: Any, value: Any, path, er
     if keyword == "const":
         return f"expected `{_shown(arg)}`, {got}"
     if keyword == "format":
-        return f"expected {_FORMAT_WORDS.get(arg, f'{arg} format')}, {got}"
+        problem = date_problem(value) if arg == "date" and not schema.is_sensitive(
+            pointer_of(path)) else None
+        if problem is not None and problem.startswith("the "):
+            return f"`{_shown(value)}` is not a date: {problem}"
+        message = f"expected {_FORMAT_WORDS.get(arg, f'{arg} format')}, {got}"
+        return f"{message}; {problem}" if problem else message
     bounds = {
         "minimum": "at least", "maximum": "at most",
         "exclusiveMinimum": "more than", "exclusiveMaximum": "less than",
@@ -343,20 +430,21 @@ def compile_check(root: dict[str, Any]):
             return lambda v: not isinstance(v, dict) or all(n in v for n in names)
         if key == "additionalProperties":
             known = set(node.get("properties", {}))
-            patterns = [re.compile(p) for p in node.get("patternProperties", {})]
+            patterns = [compiled_pattern(p) for p in node.get("patternProperties", {})]
             check = compile_node(arg)
 
             def additional(v):
                 if not isinstance(v, dict):
                     return True
-                return all(check(item) for k, item in v.items()
-                           if k not in known and not any(p.search(k) for p in patterns))
+                return all(check(item) for k, item in v.items() if k not in known
+                           and not any(p.search(k) is not None for p in patterns))
             return additional
         if key == "patternProperties":
-            compiled_patterns = [(re.compile(p), compile_node(s))
+            compiled_patterns = [(compiled_pattern(p), compile_node(s))
                                  for p, s in arg.items()]
             return lambda v: not isinstance(v, dict) or all(
-                c(item) for k, item in v.items() for p, c in compiled_patterns if p.search(k))
+                c(item) for k, item in v.items() for p, c in compiled_patterns
+                if p.search(k) is not None)
         if key == "items":
             check = compile_node(arg)
             start = len(node.get("prefixItems", []))
@@ -377,7 +465,7 @@ def compile_check(root: dict[str, Any]):
             low = key == "minProperties"
             return lambda v: not isinstance(v, dict) or (len(v) >= arg if low else len(v) <= arg)
         if key == "pattern":
-            rx = re.compile(arg)
+            rx = compiled_pattern(arg)
             return lambda v: not isinstance(v, str) or rx.search(v) is not None
         if key == "format":
             if arg == "date":
@@ -416,7 +504,7 @@ def compile_check(root: dict[str, Any]):
 
     try:
         return compile_node(root)
-    except (_Unsupported, TypeError, AttributeError, re.error):
+    except (_Unsupported, TypeError, AttributeError, re.error, re2.error):
         return None
 
 

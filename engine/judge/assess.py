@@ -503,6 +503,11 @@ def set_aside(bundle) -> list[dict]:
         for problem in problems:
             if problem.startswith(prefix + ":"):
                 reason = problem[len(prefix) + 1:].lstrip()
+                # A problem may carry the value's line:col after the file (bundle._Problems);
+                # the reasons here are by JSON pointer only.
+                line_col, _, rest = reason.partition(": ")
+                if rest and line_col.replace(":", "").isdigit() and line_col.count(":") == 1:
+                    reason = rest
                 if many:
                     reason = f"{f.path[len(path):]}: {reason}"
                 entry["reasons"].append(reason)

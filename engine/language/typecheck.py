@@ -14,11 +14,12 @@ frozenset({'number'})
 from __future__ import annotations
 
 import functools
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from engine.evidence.patterns import pattern_problem
+from engine.evidence.patterns import search as pattern_search
 from engine.evidence.schemas import EvidenceSchema, read_schema, schema_path
 from engine.language import nodes as n
 from engine.language.diagnostics import Diagnostics, did_you_mean
@@ -166,11 +167,10 @@ def property_schema(node: dict, root: Any, name: str) -> tuple[bool, Ty, list[st
         patterns = part.get("patternProperties")
         if isinstance(patterns, dict):
             for pattern, sub in patterns.items():
-                try:
-                    if re.search(pattern, name):
-                        return True, from_schema(sub, root), []
-                except re.error:
+                if pattern_problem(pattern) is not None:   # E042 already said so
                     return True, ANY, []
+                if pattern_search(pattern, name):         # RE2: linear time, see patterns.py
+                    return True, from_schema(sub, root), []
     if any(isinstance(part.get(k), list) for part in parts for k in ("anyOf", "oneOf")):
         return True, ANY, names
     extra = [part.get("additionalProperties") for part in parts]
@@ -218,7 +218,7 @@ def load_schemas(symbols: Symbols, root: Path, real_paths: dict[str, Path],
     for ident, decl in symbols.evidence.items():
         crit_file = real_paths.get(symbols.evidence_files.get(ident, ""), root / "_.crit")
         path = schema_path(ident, decl.schema, crit_file, root)
-        schema, problem = read_schema(path)
+        schema, problem = read_schema(path, root)   # local refs only (schemas.bundle)
         if schema is None:
             where = "the `schema` path" if decl.schema else f"`evidence_schemas/{ident}.schema.json`"
             diags.error("E042", f"evidence `{ident}` has no usable schema: {problem}",

@@ -148,14 +148,16 @@ def test_lenient_says_on_stderr_and_in_the_result_what_it_set_aside(tmp_path):
         "set aside as not provided (--lenient): northfield/focus_group/: bad.json: /held_on: "
         "required field is missing (expected text) (and 1 more)",
         "set aside as not provided (--lenient): northfield/ftsu.yaml: /guardian_in_post: "
-        "expected true or false, got text `yes`"]
+        "expected true or false, got text `yes`; write `true` or `false` (without quotes), "
+        "here `true`"]
     result = json.loads((tmp_path / "out" / "result.json").read_text())
     assert result["bundle"]["set_aside"] == [
         {"path": "focus_group/", "evidence": "focus_group",
          "reasons": ["bad.json: /held_on: required field is missing (expected text)",
                      "bad.json: /participants: expected a whole number, got text `many`"]},
         {"path": "ftsu.yaml", "evidence": "ftsu",
-         "reasons": ["/guardian_in_post: expected true or false, got text `yes`"]}]
+         "reasons": ["/guardian_in_post: expected true or false, got text `yes`; write `true` "
+                     "or `false` (without quotes), here `true`"]}]
     # without --lenient nothing is set aside, and the run stops with the problems
     code, out, err = run("assess", bundle, "-o", tmp_path / "strict", "--format", "json")
     assert code == 1 and "set aside" not in err

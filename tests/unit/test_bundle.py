@@ -156,17 +156,18 @@ def test_layout_problems(tmp_path, monkeypatch, note, files, expected):
 
 MANIFEST_PROBLEMS = [
     ("unknown provider type", MANIFEST.replace("type: acute", "type: acutely"),
-     "b/bundle.yaml: /provider/type: expected one of `acute`, `mental_health`, `community`, "
+     "b/bundle.yaml:1:66: /provider/type: expected one of `acute`, `mental_health`, `community`, "
      "`ambulance`, `integrated`, `other`, got text `acutely`; did you mean `acute`?"),
     ("invalid date", MANIFEST.replace("date: 2025-06-30", "date: 2025-02-30"),
-     "b/bundle.yaml: /assessment/date: expected a date as YYYY-MM-DD, got text `2025-02-30`"),
+     "b/bundle.yaml:3:9: /assessment/date: `2025-02-30` is not a date: the day 30 is out of "
+     "range for February 2025 (it has 28 days)"),
     ("period reversed", MANIFEST.replace("start: 2024-04-01", "start: 2026-04-01"),
-     "b/bundle.yaml: /assessment/period: the period ends before it starts"),
+     "b/bundle.yaml:5:11: /assessment/period: the period ends before it starts"),
     ("missing provider", "assessment: {date: 2025-06-30, kind: self_assessment}\n",
-     "b/bundle.yaml: /provider: required field is missing (expected an object (fields and "
+     "b/bundle.yaml:1:1: /provider: required field is missing (expected an object (fields and "
      "values))"),
     ("unknown field", MANIFEST + "provder: x\n",
-     "b/bundle.yaml: /provder: unknown field `provder`; did you mean `provider`?"),
+     "b/bundle.yaml:6:1: /provder: unknown field `provder`; did you mean `provider`?"),
     ("not an object", "- a\n- b\n",
      "b/bundle.yaml: expected an object (fields and values), got a list"),
 ]
@@ -183,7 +184,8 @@ def test_manifest_problems(tmp_path, monkeypatch, note, manifest, expected):
 VALIDATION = [
     # note, evidence id, document, expected (pointer, message) pairs
     ("wrong type", "ftsu", {"guardian_in_post": "yes"},
-     [("/guardian_in_post", "expected true or false, got text `yes`")]),
+     [("/guardian_in_post", "expected true or false, got text `yes`; write `true` or `false` "
+       "(without quotes), here `true`")]),
     ("null where required", "ftsu", {"guardian_in_post": None},
      [("/guardian_in_post", "still to fill: expected true or false")]),
     ("missing required", "strategy", {},
@@ -197,7 +199,8 @@ VALIDATION = [
        "`system_partners`, `governors`, `commissioners`, got text `stafff`; did you mean "
        "`staff`?")]),
     ("invalid date", "strategy", {"title": "t", "approved_on": "15/01/2025"},
-     [("/approved_on", "expected a date as YYYY-MM-DD, got text `15/01/2025`")]),
+     [("/approved_on", "expected a date as YYYY-MM-DD, got text `15/01/2025`; write dates as "
+       "YYYY-MM-DD: `2025-01-15`")]),
     ("sensitive value not shown", "focus_group",
      {"held_on": "2025-01-01", "group": "g", "participants": 3, "quotes": [{"text": 42}]},
      [("/quotes/0/text", "expected text, got a whole number (not shown: sensitive field)")]),
@@ -207,7 +210,8 @@ VALIDATION = [
     ("all problems sorted by pointer", "strategy",
      {"title": 1, "delivery_plan": {"objectives": [{"due": "x"}, {"title": 2}]},
       "approved_on": "2025-1-1"},
-     [("/approved_on", "expected a date as YYYY-MM-DD, got text `2025-1-1`"),
+     [("/approved_on", "expected a date as YYYY-MM-DD, got text `2025-1-1`; write dates as "
+       "YYYY-MM-DD: `2025-01-01`"),
       ("/delivery_plan/objectives/0/due", "expected a date as YYYY-MM-DD, got text `x`"),
       ("/delivery_plan/objectives/0/title", "required field is missing (expected text)"),
       ("/delivery_plan/objectives/1/title", "expected text, got `2`"),
@@ -238,15 +242,15 @@ def test_every_problem_of_every_file_at_once(tmp_path, monkeypatch):
         "focus_group/a.yaml": "held_on: 2025-01-01\n", "focus_group/b.yaml": "a: !!str b\n",
     })
     assert problems_of(Path("b")) == [
-        "b/focus_group/a.yaml: /group: required field is missing (expected text)",
-        "b/focus_group/a.yaml: /participants: required field is missing (expected a whole "
+        "b/focus_group/a.yaml:1:1: /group: required field is missing (expected text)",
+        "b/focus_group/a.yaml:1:1: /participants: required field is missing (expected a whole "
         "number)",
         "b/focus_group/b.yaml:1:4: YAML tags such as `!!str` are not allowed; write the plain "
         "value",
         "b/ftsu.json: duplicate key `guardian_in_post` (the later one would silently win); "
         "keep one",
-        "b/strategy.yaml: /approved_on: expected a date as YYYY-MM-DD, got text `soon`",
-        "b/strategy.yaml: /title: expected text, got `1`",
+        "b/strategy.yaml:2:14: /approved_on: expected a date as YYYY-MM-DD, got text `soon`",
+        "b/strategy.yaml:1:8: /title: expected text, got `1`",
     ]
 
 
@@ -263,10 +267,10 @@ def test_lenient_treats_invalid_documents_as_not_provided(tmp_path, monkeypatch)
     assert bundle.problems == (
         "b/focus_group: collection `focus_group` is treated as not provided: 1 of its "
         "documents is invalid",
-        "b/focus_group/b.yaml: /held_on: required field is missing (expected text)",
-        "b/focus_group/b.yaml: /participants: required field is missing (expected a whole "
+        "b/focus_group/b.yaml:1:1: /held_on: required field is missing (expected text)",
+        "b/focus_group/b.yaml:1:1: /participants: required field is missing (expected a whole "
         "number)",
-        "b/strategy.yaml: /title: expected text, got `1`",
+        "b/strategy.yaml:1:8: /title: expected text, got `1`",
     )
 
 
@@ -404,3 +408,25 @@ def test_unreadable_folder(tmp_path):
         assert problems_of(root)[0].endswith("focus_group`: permission denied")
     finally:
         (root / "focus_group").chmod(0o755)
+
+
+@pytest.mark.parametrize("name,expected", [
+    ("staff-survey.yaml", "b/staff-survey.yaml: matches no evidence type: did you mean "
+                          "`staff_survey.yaml`? Rename it, or it is not read"),
+    ("Strategy.yaml", "b/Strategy.yaml: matches no evidence type: did you mean "
+                      "`strategy.yaml`?"),
+    ("stratgy.json", "b/stratgy.json: matches no evidence type: did you mean `strategy.json`?"),
+    ("focus-group/a.yaml", "b/focus-group: matches no evidence type: did you mean the folder "
+                           "`focus_group/`?"),
+])
+def test_a_misnamed_evidence_file_says_did_you_mean(tmp_path, monkeypatch, name, expected):
+    monkeypatch.chdir(tmp_path)
+    make(tmp_path / "b", {"bundle.yaml": MANIFEST, name: "title: t\n"})
+    assert any(p.startswith(expected) for p in problems_of(Path("b"))), problems_of(Path("b"))
+
+
+def test_a_name_unlike_any_type_is_still_only_unused(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    make(tmp_path / "b", {"bundle.yaml": MANIFEST, "meeting_notes.yaml": "a: 1\n",
+                          "strategy_2019.yaml": "a: 1\n"})
+    assert load_bundle(Path("b"), SCHEMAS).unused == ("meeting_notes.yaml", "strategy_2019.yaml")

@@ -1,6 +1,7 @@
 """engine.evidence.init: templates that parse, fail untouched, and validate once filled in."""
 
 import json
+import os
 import re
 from pathlib import Path
 from types import SimpleNamespace
@@ -141,7 +142,7 @@ def test_init_writes_templates_and_never_overwrites(tmp_path):
                      "strategy.yaml"]
     assert kept == []
     (folder / "ftsu.yaml").write_text("guardian_in_post: true\n")
-    written, kept = init_bundle(folder, _criteria())
+    written, kept = init_bundle(folder, _criteria(), force=True)
     assert written == []
     assert sorted(p.relative_to(folder).as_posix() for p in kept) == [
         "bundle.yaml", "focus_group", "ftsu.yaml", "staff_survey.yaml", "strategy.yaml"]
@@ -153,7 +154,7 @@ def test_init_keeps_other_spellings(tmp_path):
     folder.mkdir()
     (folder / "bundle.json").write_text("{}")
     (folder / "strategy.json").write_text("{}")
-    written, kept = init_bundle(folder, _criteria({"strategy", "ftsu"}))
+    written, kept = init_bundle(folder, _criteria({"strategy", "ftsu"}), force=True)
     assert [p.name for p in written] == ["ftsu.yaml"]
     assert sorted(p.name for p in kept) == ["bundle.json", "strategy.json"]
 
@@ -169,9 +170,14 @@ def test_untouched_bundle_is_refused_and_filled_bundle_loads(tmp_path, monkeypat
     with pytest.raises(BundleError) as caught:
         load_bundle(Path("b"), SCHEMAS)
     problems = caught.value.problems
-    assert "b/bundle.yaml: /provider/id: still to fill: expected text" in problems
-    assert "b/strategy.yaml: /title: still to fill: expected text" in problems
-    assert all("still to fill" in p or "the file is empty" in p for p in problems), problems
+    # Each untouched template is reported once (issue 14), not once per field.
+    assert "b/bundle.yaml: not filled in yet: every value is still `null`; fill it in" \
+        in problems
+    assert ("b/strategy.yaml: not filled in yet: every value is still `null`; fill it in, or "
+            "delete the file if you do not have this evidence") in problems
+    files = {p.split(":")[0] for p in problems}
+    assert len(problems) == len(files), problems
+    assert all("not filled in yet" in p or "the file is empty" in p for p in problems), problems
 
     for path in sorted(Path("b").rglob("*.yaml")):
         schema = manifest_schema() if path.name == "bundle.yaml" else SCHEMAS[
@@ -260,3 +266,80 @@ def test_fast_check_agrees_with_jsonschema(note, schema, data):
     document = fill(root, _expand(root, [root]), parse_yaml(text) or {})
     document = _mutate(document, data, _words(root))
     assert check(document) == schema.validator.is_valid(document)
+
+
+# ---------------------------------------------------------------- init again, init checks first
+
+
+def test_init_again_never_brings_back_deleted_files(tmp_path):
+    from engine.errors import UsageError
+
+    folder = tmp_path / "b"
+    init_bundle(folder, _criteria())
+    (folder / "staff_survey.yaml").unlink()          # the trust has no survey this year
+    before = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*"))
+    with pytest.raises(UsageError, match="already holds a bundle .*--force"):
+        init_bundle(folder, _criteria())
+    assert sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")) == before
+    written, _ = init_bundle(folder, _criteria(), force=True)    # asked for: it comes back
+    assert [p.name for p in written] == ["staff_survey.yaml"]
+
+
+def test_init_refuses_a_folder_under_a_file_before_writing(tmp_path):
+    from engine.errors import UsageError
+
+    (tmp_path / "notes.txt").write_text("x")
+    with pytest.raises(UsageError, match="is a file, so the folder cannot be made there"):
+        init_bundle(tmp_path / "notes.txt" / "b", _criteria())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+def test_init_checks_everything_before_it_writes(tmp_path):
+    from engine.errors import UsageError
+
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        if os.access(locked, os.W_OK):
+            pytest.skip("running as a user who can write anywhere")
+        with pytest.raises(UsageError, match="cannot write in"):
+            init_bundle(locked / "b", _criteria())
+        assert list(locked.iterdir()) == []
+    finally:
+        locked.chmod(0o700)
+
+
+def test_init_leaves_nothing_behind_when_a_write_fails(tmp_path, monkeypatch):
+    from engine.errors import UsageError
+    from engine.evidence import init as module
+
+    calls = {"n": 0}
+    real_open = open
+
+    def failing_open(path, mode="r", *args, **kwargs):
+        if mode == "x":
+            calls["n"] += 1
+            if calls["n"] == 3:
+                raise OSError(28, "No space left on device", str(path))
+        return real_open(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(module, "open", failing_open, raising=False)
+    with pytest.raises(UsageError, match="no space left on device.*nothing was left behind"):
+        init_bundle(tmp_path / "new" / "b", _criteria())
+    assert not (tmp_path / "new").exists()
+
+
+def test_cli_init_prints_the_next_steps(tmp_path, monkeypatch, capsys):
+    from engine.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    criteria = Path(__file__).resolve().parents[1] / "hostile" / "criteria"
+    assert main(["init", "b", "--criteria", str(criteria)]) == 0
+    out = capsys.readouterr().out
+    assert "created b/bundle.yaml" in out
+    assert "Next steps:" in out
+    assert f"wellled validate b --criteria {criteria}" in out
+    assert f"wellled assess b --criteria {criteria}" in out
+    assert main(["init", "b", "--criteria", str(criteria)]) == 2
+    assert "already holds a bundle" in capsys.readouterr().err

@@ -81,7 +81,19 @@ REFUSED = [
     ("json very deep", ".json", b"[" * 100_000 + b"]" * 100_000, "nest deeper", ""),
     ("latin-1", ".yaml", "name: Caf\u00e9\n".encode("latin-1"), "not UTF-8 (byte 0xe9)", "1:10"),
     ("utf-16", ".json", '{"a": 1}'.encode("utf-16"), "not UTF-8", "1:1"),
-    ("huge integer", ".json", b'{"a": ' + b"9" * 5000 + b"}", "not valid JSON", ""),
+    ("huge integer", ".json", b'{"a": ' + b"9" * 5000 + b"}", "is too large", "1:7"),
+    # What validates must assess (issue 19): numbers that cannot be carried, lone surrogates.
+    ("4,001-digit integer", ".json", b'{"a": ' + b"9" * 4001 + b"}", "is too large", "1:7"),
+    ("integer past 2**53", ".json", b'{"a": [1, -9007199254740992]}', "is too large", "1:11"),
+    ("yaml hex of thousands of digits", ".yaml", b"a: 0x" + b"f" * 5000 + b"\n",
+     "is too large", "1:4"),
+    ("yaml binary of thousands of digits", ".yaml", b"a: 0b" + b"1" * 5000 + b"\n",
+     "is too large", "1:4"),
+    ("yaml 5,000-digit decimal", ".yaml", b"a: " + b"9" * 5000 + b"\n", "is too large", "1:4"),
+    ("yaml integer past 2**53", ".yaml", b"a: 9007199254740992\n", "is too large", "1:4"),
+    ("json lone surrogate", ".json", b'{"a": "x\\ud800"}', "lone surrogate", "1:7"),
+    ("json lone surrogate in a key", ".json", b'{"a": {"\\udc00": 1}}', "lone surrogate",
+     "1:7"),
 ]
 
 
@@ -109,3 +121,15 @@ def test_alias_depth_counts_the_anchored_value():
     text = f"a: &x {anchored}\nb: {'[' * 30}*x{']' * 30}\n"
     with pytest.raises(ReadError, match="nest deeper"):
         parse_text(text.encode(), ".yaml")
+
+
+@pytest.mark.parametrize("suffix,raw,value", [
+    (".json", b'{"a": 9007199254740991, "b": -9007199254740991}',
+     {"a": 9007199254740991, "b": -9007199254740991}),
+    (".json", b'{"a": "\\ud83d\\ude00 fine", "b": 0.' + b"9" * 5000 + b"}",
+     {"a": "\U0001F600 fine", "b": 1.0}),
+    (".yaml", b"a: 0x1F\nb: 1_000\nc: 1." + b"5" * 5000 + b"\n", {"a": 31, "b": 1000,
+                                                                 "c": 1.5555555555555556}),
+])
+def test_edge_values_that_are_carried(suffix, raw, value):
+    assert parse_text(raw, suffix) == value
