@@ -26,6 +26,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 MEASUREMENTS = {
     "criteria": bench_criteria.run,
     "issue2": bench_criteria.issue2,
+    "criteria_100k": bench_criteria.large,
     "bundles": bench_bundles.run,
     "large": bench_large.run,
     "rules": bench_rules.run,

@@ -24,14 +24,16 @@ class AssessOptions:
     max_file_mb: float = 50.0
 
 
-def load_criteria(path: str | Path):
+def load_criteria(path: str | Path, limits=None):
     """Parse, check and compile the criteria set at ``path``: a ``CriteriaSet``.
 
-    Raises ``CriteriaError`` with every diagnostic when the set has errors.
+    ``limits`` (``engine.language.limits.Limits``) bounds file size and nesting
+    depth; the defaults suit every real framework. Raises ``CriteriaError``
+    with every diagnostic when the set has errors.
     """
     from engine.judge.compile import compile_path
 
-    return compile_path(Path(path))
+    return compile_path(Path(path), limits)
 
 
 def assess_bundle(criteria, bundle: str | Path, options: AssessOptions = AssessOptions()

@@ -55,6 +55,122 @@ def _echo_err(text: str) -> None:
     click.echo(text, err=True)
 
 
+# ---------------------------------------------------------------- the first hour (issue 14)
+
+
+def colour_wanted(stream) -> bool:
+    """Colour only on a terminal, and never when ``NO_COLOR`` is set (no-color.org)."""
+    if os.environ.get("NO_COLOR", "") != "":
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def _echo_diagnostics(diags) -> None:
+    """Every diagnostic on stderr, in colour on a terminal."""
+    colour = colour_wanted(sys.stderr)
+    click.echo(diags.format(colour=colour), err=True, color=colour)
+
+
+def _shown(path: Path) -> str:
+    """A folder as a user should see it: relative below the current folder, else absolute."""
+    full = path.resolve()
+    try:
+        return full.relative_to(Path.cwd().resolve()).as_posix() or "."
+    except (ValueError, OSError):
+        return full.as_posix()
+
+
+def _installed(path: Path) -> bool:
+    """True when ``path`` is inside the installed package, not a folder a user edits."""
+    from engine.resources import _PACKAGE
+
+    try:
+        path.resolve().relative_to(_PACKAGE / "_data")
+        return True
+    except ValueError:
+        return False
+
+
+def announce_sources(criteria_dir: Path) -> str:
+    """The one stderr line saying which criteria folder and schema folders a command reads."""
+    from engine.resources import data_dir
+
+    folder = criteria_dir if criteria_dir.is_dir() else criteria_dir.parent
+    criteria_note = (" (the copy installed with wellled: to use criteria you edit, give their "
+                     "folder)" if _installed(criteria_dir) else "")
+    schema_dirs = []
+    own = folder / "evidence_schemas"
+    if own.is_dir():
+        schema_dirs.append(_shown(own))
+    shipped = data_dir("evidence_schemas")
+    if not schema_dirs or own.resolve() != shipped.resolve():
+        schema_dirs.append(_shown(shipped) + (" (installed)" if _installed(shipped) else ""))
+    return (f"wellled: criteria {_shown(criteria_dir)}{criteria_note}; "
+            f"evidence schemas from {', then '.join(schema_dirs)}")
+
+
+def _criteria(value: str | None) -> Path:
+    """``resolve_criteria``, then say on stderr which folders will be read."""
+    path = resolve_criteria(value)
+    _echo_err(announce_sources(path))
+    return path
+
+
+def _limits(max_criteria_mb: float, max_depth: int):
+    """The criteria limits from the flags; a value that is not a sensible limit is misuse."""
+    import math
+
+    from engine.language.limits import MAX_DEPTH_CEILING, Limits
+
+    if not (math.isfinite(max_criteria_mb) and 0 < max_criteria_mb <= 1024):
+        raise UsageError(f"--max-criteria-mb {max_criteria_mb:g}: give a size in MB "
+                         "above 0 and at most 1024")
+    if not 1 <= max_depth <= MAX_DEPTH_CEILING:
+        raise UsageError(f"--max-depth {max_depth}: give a depth from 1 to {MAX_DEPTH_CEILING}")
+    return Limits(max_file_mb=max_criteria_mb, max_depth=max_depth)
+
+
+def criteria_limits(command):
+    """The two criteria limits (issue 19) as options of a command that reads criteria."""
+    from engine.language.limits import DEFAULT_MAX_DEPTH, DEFAULT_MAX_FILE_MB
+
+    command = click.option(
+        "--max-depth", type=int, default=DEFAULT_MAX_DEPTH, show_default=True,
+        help="Refuse a condition or test evidence nested deeper than this (at most 200).",
+    )(command)
+    return click.option(
+        "--max-criteria-mb", type=float, default=DEFAULT_MAX_FILE_MB, show_default=True,
+        help="Refuse a .crit file larger than this many megabytes.")(command)
+
+
+_CODE = __import__("re").compile(r"[EeWw]\d{3}")
+
+
+def _explain_code(code: str) -> int:
+    from engine.language.diagnostics import CODE_TABLE, explain_code
+
+    text = explain_code(code)
+    if text is None:
+        raise UsageError(f"{code}: no such code; the codes are {', '.join(CODE_TABLE)} "
+                         "(docs/codes.md lists them all)")
+    click.echo(text)
+    return 0
+
+
+class _Group(click.Group):
+    """The top-level group: its command list shows each description whole, never cut."""
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is None or command.hidden:
+                continue
+            rows.append((name, command.get_short_help_str(limit=10_000)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 # ---------------------------------------------------------------- output safety (batchout)
 
 # Exit status when the reader of our output went away (`wellled test | head -1`): what a
@@ -134,7 +250,7 @@ def _run(action, writes: bool = True) -> int:
     try:
         return action() or 0
     except CriteriaError as err:
-        _echo_err(err.diagnostics.format())
+        _echo_diagnostics(err.diagnostics)
         errors = len(err.diagnostics.errors)
         _echo_err(f"{errors} error{'s' if errors != 1 else ''}: the criteria cannot be used")
         return 1
@@ -151,6 +267,13 @@ def _run(action, writes: bool = True) -> int:
     except WellledError as err:
         _echo_err(f"wellled: {err}")
         return err.exit_code
+    except RecursionError:  # a safety net: limits.py keeps criteria well below this
+        if os.environ.get("WELLLED_DEBUG"):
+            raise
+        _echo_err("wellled: the input nests too deeply to be handled (more deeply than "
+                  "--max-depth should allow); lower --max-depth, or split the deepest "
+                  "condition into `let` names")
+        return 1
     except BrokenPipeError:
         return _pipe_closed()
     except Exception as err:  # a bug in wellled: one line, the traceback only on request
@@ -162,10 +285,16 @@ def _run(action, writes: bool = True) -> int:
         return 70
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="wellled")
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="wellled",
+                      help="Show the version and exit.")
 def cli() -> None:
-    """wellled: developmental well-led assessments, traceable to criteria and evidence."""
+    """wellled: developmental well-led assessments, traceable to criteria and evidence.
+
+    Every command that reads criteria says on stderr which criteria folder and
+    which evidence schema folders it read. `wellled explain E040` explains a
+    problem code; docs/codes.md lists them all.
+    """
 
 
 # ---------------------------------------------------------------- the language
@@ -173,19 +302,28 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("criteria", required=False)
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True,
+              help="text: messages on stderr; json: a list of problems on stdout.")
 @click.option("--strict", is_flag=True, help="Treat warnings as problems (exit 1).")
-def check(criteria: str | None, fmt: str, strict: bool) -> None:
-    """Parse and check a criteria set; diagnostics go to stderr."""
+@click.option("--explain", "code", metavar="CODE",
+              help="Print the longer explanation of a problem code (E040) and stop.")
+@criteria_limits
+def check(criteria: str | None, fmt: str, strict: bool, code: str | None,
+          max_criteria_mb: float, max_depth: int) -> None:
+    """Parse and check a criteria set (a folder); problems go to stderr."""
     from engine.language.check import check_set
 
     def action() -> int:
-        checked, diags = check_set(resolve_criteria(criteria))
+        if code is not None:
+            return _explain_code(code)
+        limits = _limits(max_criteria_mb, max_depth)
+        checked, diags = check_set(_criteria(criteria), limits)
         items = diags.sorted()
         if fmt == "json":
             click.echo(json.dumps([d.to_json() for d in items], indent=2, sort_keys=True))
         elif items:
-            _echo_err(diags.format())
+            _echo_diagnostics(diags)
         errors, warnings = len(diags.errors), len(diags.warnings)
         if fmt == "text":
             if errors or warnings:
@@ -200,14 +338,16 @@ def check(criteria: str | None, fmt: str, strict: bool) -> None:
 
 @cli.command()
 @click.argument("criteria", required=False)
-@click.option("--format", "fmt", type=click.Choice(["dot", "mermaid", "json"]), default="dot")
-def graph(criteria: str | None, fmt: str) -> None:
+@click.option("--format", "fmt", type=click.Choice(["dot", "mermaid", "json"]), default="dot",
+              show_default=True, help="Graphviz dot, a Mermaid diagram, or JSON.")
+@criteria_limits
+def graph(criteria: str | None, fmt: str, max_criteria_mb: float, max_depth: int) -> None:
     """Print the dependency graph of a criteria set."""
     from engine.language.check import check_set
     from engine.language.graph import render_graph
 
     def action() -> int:
-        checked, diags = check_set(resolve_criteria(criteria))
+        checked, diags = check_set(_criteria(criteria), _limits(max_criteria_mb, max_depth))
         if checked is None:
             raise CriteriaError(diags)
         click.echo(render_graph(checked.graph, fmt))
@@ -220,14 +360,34 @@ def graph(criteria: str | None, fmt: str) -> None:
 @click.argument("criteria", required=False)
 @click.option("--check", "check_only", is_flag=True,
               help="Change nothing; exit 1 if any file is not in canonical layout.")
-def fmt(criteria: str | None, check_only: bool) -> None:
+@click.option("--diff", "show_diff", is_flag=True,
+              help="Show each change as a unified diff (with --check, nothing is written).")
+@criteria_limits
+def fmt(criteria: str | None, check_only: bool, show_diff: bool, max_criteria_mb: float,
+        max_depth: int) -> None:
     """Rewrite .crit files in the canonical layout (comments kept)."""
-    from engine.language.fmt import format_set
+    import difflib
+
+    from engine.language.fmt import format_changes
+    from engine.output.write import atomic_write
 
     def action() -> int:
-        changed = format_set(resolve_criteria(criteria), write=not check_only)
-        for path in changed:
-            click.echo(f"{'would reformat' if check_only else 'reformatted'} {path}")
+        limits = _limits(max_criteria_mb, max_depth)
+        changed = format_changes(_criteria(criteria), limits)
+        colour = colour_wanted(sys.stdout)
+        for name, path, old, new in changed:
+            click.echo(f"{'would reformat' if check_only else 'reformatted'} {name}")
+            if show_diff:
+                for line in difflib.unified_diff(old.splitlines(keepends=True),
+                                                 new.splitlines(keepends=True),
+                                                 f"{name} (now)", f"{name} (formatted)"):
+                    line = line if line.endswith("\n") else line + "\n"
+                    style = ({"+": "green", "-": "red", "@": "cyan"}.get(line[:1])
+                             if not line.startswith(("+++", "---")) else None)
+                    click.echo(click.style(line, fg=style) if style and colour else line,
+                               nl=False, color=colour)
+            if not check_only:
+                atomic_write(path, new)
         return 1 if check_only and changed else 0
 
     sys.exit(_run(action))
@@ -238,13 +398,16 @@ def fmt(criteria: str | None, check_only: bool) -> None:
 @click.option("--junit", type=click.Path(dir_okay=False), help="Also write JUnit XML here.")
 @click.option("--coverage", is_flag=True,
               help="Report which rungs and caps were seen true, false and unknown.")
-def test_cmd(criteria: str | None, junit: str | None, coverage: bool) -> None:
+@criteria_limits
+def test_cmd(criteria: str | None, junit: str | None, coverage: bool, max_criteria_mb: float,
+             max_depth: int) -> None:
     """Run the criteria set's own `test` blocks."""
     from engine.api import load_criteria
     from engine.judge.criteria_tests import format_report, run_tests, write_junit
 
     def action() -> int:
-        compiled = load_criteria(resolve_criteria(criteria))
+        limits = _limits(max_criteria_mb, max_depth)
+        compiled = load_criteria(_criteria(criteria), limits)
         report = run_tests(compiled)
         click.echo(format_report(report, coverage=coverage))
         if junit:
@@ -260,14 +423,18 @@ def test_cmd(criteria: str | None, junit: str | None, coverage: bool) -> None:
 @cli.command()
 @click.argument("bundle")
 @click.option("--criteria", help="Criteria directory or shipped set (default cqc_well_led).")
-@click.option("--max-file-mb", type=MEGABYTES, default=50.0, show_default=True)
-def validate(bundle: str, criteria: str | None, max_file_mb: float) -> None:
+@click.option("--max-file-mb", type=MEGABYTES, default=50.0, show_default=True,
+              help="Refuse an evidence file larger than this many megabytes.")
+@criteria_limits
+def validate(bundle: str, criteria: str | None, max_file_mb: float, max_criteria_mb: float,
+             max_depth: int) -> None:
     """Validate an evidence bundle against the evidence schemas; exit 0 or 1."""
     from engine.api import load_criteria
     from engine.evidence.bundle import load_bundle
 
     def action() -> int:
-        compiled = load_criteria(resolve_criteria(criteria))
+        limits = _limits(max_criteria_mb, max_depth)
+        compiled = load_criteria(_criteria(criteria), limits)
         if _is_workbook(Path(bundle)):
             from engine.evidence.workbook import load_workbook_bundle
 
@@ -290,13 +457,16 @@ def validate(bundle: str, criteria: str | None, max_file_mb: float) -> None:
 @click.option("--criteria", help="Criteria directory or shipped set (default cqc_well_led).")
 @click.option("--force", is_flag=True,
               help="Add templates to a folder that already holds a bundle (never overwrites).")
-def init(bundle: str, criteria: str | None, force: bool) -> None:
+@criteria_limits
+def init(bundle: str, criteria: str | None, force: bool, max_criteria_mb: float,
+         max_depth: int) -> None:
     """Create a new bundle: bundle.yaml and a commented template per evidence type."""
     from engine.api import load_criteria
     from engine.evidence.init import init_bundle, next_steps
 
     def action() -> int:
-        compiled = load_criteria(resolve_criteria(criteria))
+        limits = _limits(max_criteria_mb, max_depth)
+        compiled = load_criteria(_criteria(criteria), limits)
         written, kept = init_bundle(Path(bundle), compiled, force=force)
         for path in written:
             click.echo(f"created {path}")
@@ -325,9 +495,12 @@ def init(bundle: str, criteria: str | None, force: bool) -> None:
               help="Quote fields marked x-sensitive in the outputs.")
 @click.option("--suppress-below", type=int, default=10, show_default=True,
               help="Show counts of people below this as 'fewer than N' in reports.")
-@click.option("--max-file-mb", type=MEGABYTES, default=50.0, show_default=True)
+@click.option("--max-file-mb", type=MEGABYTES, default=50.0, show_default=True,
+              help="Refuse an evidence file larger than this many megabytes.")
+@criteria_limits
 def assess(bundle: str, criteria: str | None, out: str | None, formats: str, lenient: bool,
-           include_sensitive: bool, suppress_below: int, max_file_mb: float) -> None:
+           include_sensitive: bool, suppress_below: int, max_file_mb: float,
+           max_criteria_mb: float, max_depth: int) -> None:
     """Assess one evidence bundle and write result.json, report.html, report.md."""
     from engine.api import AssessOptions, assess_bundle, load_criteria, write_outputs
 
@@ -339,7 +512,8 @@ def assess(bundle: str, criteria: str | None, out: str | None, formats: str, len
         target = check_output_folder(_assess_target(out, bundle_dir))
         options = AssessOptions(lenient=lenient, include_sensitive=include_sensitive,
                                 suppress_below=suppress_below, max_file_mb=max_file_mb)
-        compiled = load_criteria(resolve_criteria(criteria))
+        limits = _limits(max_criteria_mb, max_depth)
+        compiled = load_criteria(_criteria(criteria), limits)
         result = assess_bundle(compiled, bundle_dir, options)
         written = write_outputs(result, target, chosen, options)
         root = result["framework"]["root"]
@@ -390,19 +564,34 @@ def _headline(result: dict) -> str:
 
 
 @cli.command()
-@click.argument("bundle")
-@click.argument("node")
+@click.argument("bundle", metavar="BUNDLE NODE | CODE")
+@click.argument("node", required=False, metavar="")
 @click.option("--criteria", help="Criteria directory or shipped set (default cqc_well_led).")
-@click.option("--lenient", is_flag=True)
-@click.option("--include-sensitive", is_flag=True)
-def explain(bundle: str, node: str, criteria: str | None, lenient: bool,
-            include_sensitive: bool) -> None:
-    """Show the whole trace of one judgement: rungs, caps, values read, arithmetic."""
+@click.option("--lenient", is_flag=True,
+              help="Treat invalid documents as not provided and list their problems.")
+@click.option("--include-sensitive", is_flag=True,
+              help="Quote fields marked x-sensitive in the trace.")
+@criteria_limits
+def explain(bundle: str, node: str | None, criteria: str | None, lenient: bool,
+            include_sensitive: bool, max_criteria_mb: float, max_depth: int) -> None:
+    """Show the whole trace of one judgement, or explain a problem code (E040).
+
+    `wellled explain BUNDLE NODE` shows rungs, caps, values read and arithmetic
+    for one criterion, statement or key question of one bundle.
+    `wellled explain E040` prints what a problem code means and how to fix it.
+    """
     from engine.api import AssessOptions, assess_bundle, load_criteria
     from engine.output.explain import explain_text
 
     def action() -> int:
-        compiled = load_criteria(resolve_criteria(criteria))
+        if node is None:
+            if _CODE.fullmatch(bundle):
+                return _explain_code(bundle)
+            raise UsageError(f"explain {bundle}: give a bundle folder and a node id "
+                             "(`wellled explain BUNDLE NODE`), or a problem code "
+                             "(`wellled explain E040`)")
+        limits = _limits(max_criteria_mb, max_depth)
+        compiled = load_criteria(_criteria(criteria), limits)
         options = AssessOptions(lenient=lenient, include_sensitive=include_sensitive)
         result = assess_bundle(compiled, _bundle_dir(bundle), options)
         click.echo(explain_text(result, node))
@@ -414,14 +603,20 @@ def explain(bundle: str, node: str, criteria: str | None, lenient: bool,
 @cli.command()
 @click.argument("root")
 @click.option("--criteria", help="Criteria directory or shipped set (default cqc_well_led).")
-@click.option("-o", "--out", default="wellled-out", show_default=True)
-@click.option("--jobs", type=int, default=1, show_default=True)
-@click.option("--format", "formats", default="json,html,md", show_default=True)
+@click.option("-o", "--out", default="wellled-out", show_default=True,
+              help="Output folder: one folder per bundle, summary.csv and index.html.")
+@click.option("--jobs", type=int, default=1, show_default=True,
+              help="How many bundles to assess at once.")
+@click.option("--format", "formats", default="json,html,md", show_default=True,
+              help="Comma-separated: json, html, md.")
 @click.option("--since", type=click.Path(file_okay=False),
               help="An earlier batch output: show each node's change since then.")
-@click.option("--lenient", is_flag=True)
-@click.option("--include-sensitive", is_flag=True)
-@click.option("--suppress-below", type=int, default=10, show_default=True)
+@click.option("--lenient", is_flag=True,
+              help="Treat invalid documents as not provided and list their problems.")
+@click.option("--include-sensitive", is_flag=True,
+              help="Quote fields marked x-sensitive in the outputs.")
+@click.option("--suppress-below", type=int, default=10, show_default=True,
+              help="Show counts of people below this as 'fewer than N' in reports.")
 @click.option("--max-file-mb", type=MEGABYTES, default=50.0, show_default=True,
               help="Refuse evidence files larger than this.")
 @click.option("--timeout", type=SECONDS, default=600.0, show_default=True,
@@ -445,7 +640,7 @@ def batch(root: str, criteria: str | None, out: str, jobs: int, formats: str,
             check_output_folder(out_dir)          # says what is in the way
         options = AssessOptions(lenient=lenient, include_sensitive=include_sensitive,
                                 suppress_below=suppress_below, max_file_mb=max_file_mb)
-        summary = run_batch(root_dir, resolve_criteria(criteria), out_dir, jobs=jobs,
+        summary = run_batch(root_dir, _criteria(criteria), out_dir, jobs=jobs,
                             formats=_formats(formats, ("json", "html", "md", "xlsx")),
                             options=options, since=Path(since) if since else None,
                             progress=sys.stderr.isatty(), echo=_echo_err, timeout=timeout)
@@ -477,14 +672,18 @@ def _bundle_name(path: Path) -> str:
 @click.argument("out")
 @click.option("--criteria", help="Criteria directory or shipped set (default cqc_well_led).")
 @click.option("--from", "from_bundle", help="Fill the workbook with this bundle folder's evidence.")
-@click.option("--max-file-mb", type=MEGABYTES, default=50.0, show_default=True)
-def template(out: str, criteria: str | None, from_bundle: str | None, max_file_mb: float) -> None:
+@click.option("--max-file-mb", type=MEGABYTES, default=50.0, show_default=True,
+              help="Refuse an evidence file larger than this many megabytes.")
+@criteria_limits
+def template(out: str, criteria: str | None, from_bundle: str | None, max_file_mb: float,
+             max_criteria_mb: float, max_depth: int) -> None:
     """Write an evidence workbook (.xlsx) to fill in: one sheet per evidence type."""
     from engine.api import load_criteria
     from engine.app.workbooks import make_template
 
     def action() -> int:
-        compiled = load_criteria(resolve_criteria(criteria))
+        limits = _limits(max_criteria_mb, max_depth)
+        compiled = load_criteria(_criteria(criteria), limits)
         source = _bundle_dir(from_bundle) if from_bundle else None
         if source is not None and _is_workbook(source):
             raise UsageError(f"--from {from_bundle}: give a bundle folder (the workbook "
@@ -503,9 +702,11 @@ def template(out: str, criteria: str | None, from_bundle: str | None, max_file_m
 @click.option("--criteria", help="Criteria directory or shipped set (default cqc_well_led).")
 @click.option("--lenient", is_flag=True,
               help="Leave invalid documents out, list their problems, write the rest.")
-@click.option("--max-file-mb", type=MEGABYTES, default=50.0, show_default=True)
+@click.option("--max-file-mb", type=MEGABYTES, default=50.0, show_default=True,
+              help="Refuse a workbook larger than this many megabytes.")
+@criteria_limits
 def import_cmd(workbook: str, out: str, criteria: str | None, lenient: bool,
-               max_file_mb: float) -> None:
+               max_file_mb: float, max_criteria_mb: float, max_depth: int) -> None:
     """Turn an evidence workbook (.xlsx) into a bundle folder of YAML files."""
     from engine.api import load_criteria
     from engine.app.workbooks import import_workbook
@@ -514,7 +715,8 @@ def import_cmd(workbook: str, out: str, criteria: str | None, lenient: bool,
         path = Path(workbook)
         if not _is_workbook(path):
             raise UsageError(f"{workbook}: give an Excel workbook (.xlsx)")
-        compiled = load_criteria(resolve_criteria(criteria))
+        limits = _limits(max_criteria_mb, max_depth)
+        compiled = load_criteria(_criteria(criteria), limits)
         written, problems = import_workbook(path, Path(out), compiled, lenient=lenient,
                                             max_file_mb=max_file_mb)
         for problem in problems:
@@ -542,7 +744,8 @@ def import_cmd(workbook: str, out: str, criteria: str | None, lenient: bool,
               help="Worker processes assessing bundles.")
 @click.option("--lenient", is_flag=True,
               help="Treat invalid documents as not provided.")
-@click.option("--max-file-mb", type=float, default=50.0, show_default=True)
+@click.option("--max-file-mb", type=MEGABYTES, default=50.0, show_default=True,
+              help="Refuse an evidence file larger than this many megabytes.")
 def diff(old: str, new: str, bundles_root: str | None, out: str, formats: str,
          fail_on_change: bool, jobs: int, lenient: bool, max_file_mb: float) -> None:
     """Show what a criteria change does: the criteria node by node, and with BUNDLES_ROOT

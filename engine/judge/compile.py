@@ -26,6 +26,7 @@ from engine.judge import values as v
 from engine.judge.values import UNKNOWN, Ev, Fault, Gap, Range
 from engine.language import nodes as n
 from engine.language.check import CheckedSet, check_set
+from engine.language.limits import Limits
 
 Fn = Callable[["Ctx"], Any]
 
@@ -266,10 +267,10 @@ class CriteriaSet:
         return None if level is None else self.scale[level - 1].label
 
 
-def compile_path(path: Path) -> CriteriaSet:
+def compile_path(path: Path, limits: Limits | None = None) -> CriteriaSet:
     """Check and compile the criteria at ``path``; raises CriteriaError on any error."""
     with gc_paused():
-        checked, diags = check_set(path)
+        checked, diags = check_set(path, limits or Limits())
         if checked is None:
             raise CriteriaError(diags)
         return compile_set(checked)

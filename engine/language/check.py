@@ -23,6 +23,7 @@ from engine.gcpause import gc_paused
 from engine.language import nodes
 from engine.language.diagnostics import Diagnostics
 from engine.language.graph import build_graph, find_cycles, judgement_order
+from engine.language.limits import Limits
 from engine.language.lint import lint
 from engine.language.load import LoadedSet, load
 from engine.language.resolve import Symbols, resolve
@@ -98,6 +99,40 @@ def _types(run: _Run) -> None:
     typecheck(run.symbols, run.schemas, run.diags)
 
 
+def _test_evidence(run: _Run) -> None:
+    """E043 for inline test evidence its schema refuses, at the `evidence` line of the test.
+
+    ``wellled test`` validates the same way; checking here too means a broken
+    test block is found by ``wellled check`` with every other problem.
+    """
+    from engine.evidence.validate import validate_document
+
+    assert run.symbols is not None
+    for test in run.symbols.tests:
+        block = (f'the test "{test.name}" starts here', test.span)
+        for item in test.evidence:
+            schema = run.schemas.get(item.type)
+            if schema is None:
+                continue  # an unknown evidence type (E010) or a broken schema (E042)
+            if schema.many and not isinstance(item.value, list):
+                run.diags.error("E043", f'test "{test.name}": evidence `{item.type}` is a '
+                                "collection: give a list of documents", item.span,
+                                "write `[{...}, {...}]`, one object per document", [block])
+                continue
+            values = list(enumerate(item.value)) if schema.many else [(None, item.value)]
+            for index, value in values:
+                prefix = "" if index is None else f"/{index}"
+                found = ([(prefix or "/", "the document is empty")] if value is None else
+                         [(prefix + pointer, message)
+                          for pointer, message in validate_document(schema, value)])
+                for pointer, message in found:
+                    where = f" at {pointer}" if pointer else ""
+                    run.diags.error("E043", f'test "{test.name}": evidence `{item.type}`{where}: '
+                                    f"{message}", item.span,
+                                    f"correct the evidence to match `{schema.path.name}`",
+                                    [block])
+
+
 def _lint(run: _Run) -> None:
     assert run.symbols is not None
     run.diags.extend(lint(run.symbols))
@@ -111,14 +146,18 @@ CHECKS: tuple[Check, ...] = (
     _cycles,    # reports each whole cycle; the judgement order exists only without one
     _schemas,   # reads each evidence type's JSON Schema (E042) for the type checker
     _types,     # field paths against those schemas, operand types, levels, aggregations
+    _test_evidence,  # inline test evidence against those schemas (E043)
     _lint,      # warnings only; never blocks an assessment
 )
 
 
 @gc_paused()
-def check_set(path: Path) -> tuple[CheckedSet | None, Diagnostics]:
-    """Check the criteria directory (or single file) at ``path``: every problem, sorted."""
-    loaded, diags = load(Path(path))
+def check_set(path: Path, limits: Limits = Limits()) -> tuple[CheckedSet | None, Diagnostics]:
+    """Check the criteria directory (or single file) at ``path``: every problem, sorted.
+
+    ``limits`` bounds file size and nesting depth (``engine/language/limits.py``).
+    """
+    loaded, diags = load(Path(path), limits)
     diags.sources.update(loaded.sources)
     if loaded.syntax_errors or diags.has_errors:
         return None, diags

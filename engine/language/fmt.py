@@ -24,8 +24,10 @@ from pathlib import Path
 from lark import Token, Tree
 
 from engine.errors import CriteriaError
+from engine.language.limits import Limits
 from engine.language.load import crit_files, display_path
 from engine.language.parse import parse_text, parser, scan_comments
+from engine.language.source import Span
 
 INDENT = "  "
 
@@ -70,35 +72,59 @@ def _format_tree(tree: Tree, text: str, path: str) -> str:
     return _merge(lines, comments, text.split("\n"))
 
 
-def format_set(path: Path, write: bool) -> list[str]:
+def format_set(path: Path, write: bool, limits: Limits = Limits()) -> list[str]:
     """Format every ``.crit`` file of the set at ``path``; the display paths that changed.
 
     With ``write`` false nothing is written (``wellled fmt --check``). If any
     file has a syntax error, nothing is written and ``CriteriaError`` names them all.
     """
-    from engine.language.diagnostics import Diagnostics
     from engine.output.write import atomic_write
+
+    changed = format_changes(path, limits)
+    if write:
+        for _, file_path, _, formatted in changed:
+            atomic_write(file_path, formatted)
+    return [name for name, _, _, _ in changed]
+
+
+def format_changes(path: Path, limits: Limits = Limits()) -> list[tuple[str, Path, str, str]]:
+    """``(shown name, file, text now, text formatted)`` for each file not in canonical layout.
+
+    Files past the size or depth limits (``engine/language/limits.py``) are
+    refused as ``check`` refuses them (E005, E006), before the printer walks them.
+    """
+    from engine.language.diagnostics import Diagnostics
+    from engine.language.load import _parse, _read
 
     path = Path(path)
     _, pairs = crit_files(path)
-    changed: list[tuple[str, Path, str]] = []
+    changed: list[tuple[str, Path, str, str]] = []
     problems = Diagnostics()
     for relative, file_path in pairs:
         name = display_path(path, relative)
-        text = file_path.read_text(encoding="utf-8")
+        data = _read(file_path, name, problems, limits)
+        if data is None:
+            continue
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            problems.error("E002", f"`{name}` is not UTF-8 text", Span(name, 0, 0, 0, 0),
+                           "save the file as UTF-8")
+            continue
+        _, first = _parse(text, name, limits)
+        if any(d.code == "E006" for d in first.items):
+            problems.extend(first)
+            continue
         try:
             formatted = format_text(text, name)
         except CriteriaError as err:
             problems.extend(err.diagnostics)
             continue
         if formatted != text:
-            changed.append((name, file_path, formatted))
+            changed.append((name, file_path, text, formatted))
     if problems.has_errors:
         raise CriteriaError(problems)
-    if write:
-        for _, file_path, formatted in changed:
-            atomic_write(file_path, formatted)
-    return [name for name, _, _ in changed]
+    return changed
 
 
 # ---------------------------------------------------------------- declarations

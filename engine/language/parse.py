@@ -150,8 +150,111 @@ def _syntax_error(err: UnexpectedInput, text: str, path: str):
         line, column = _end_position(text)
         message = "the file ends too soon"
         help_text = _expected_help(sorted({_describe(t) for t in err.expected}), None)
+    related: tuple[tuple[str, Span], ...] = ()
+    at_block_start = isinstance(err, UnexpectedEOF) or (
+        isinstance(err, UnexpectedToken)
+        and (err.token.type == "$END" or str(err.token) in _BLOCK_WORDS | {"evidence"}))
+    if at_block_start:
+        position = len(text) if isinstance(err, UnexpectedEOF) or err.token.type == "$END" \
+            else err.token.start_pos
+        block = open_block(text, position)
+        if block is not None:
+            kind, name, (open_line, open_column) = block
+            what = f"{kind} `{name}`" if name else kind
+            message = f"the {what} opened at line {open_line} is not closed"
+            here = ("the end of the file" if position >= len(text)
+                    else f"`{err.token}` on line {line}")
+            help_text = f"add `}}` to close the {what} before {here}"
+            related = ((f"the {what} opens here", Span(path, open_line, open_column,
+                                                       open_line, open_column + 1)),)
+    elif isinstance(err, UnexpectedCharacters):
+        upper = _upper_case_word(text, err.pos_in_stream)
+        if upper is not None:
+            message, help_text = upper
+            width = len(help_text.split("`")[1])
     span = Span(path, line, column, line, column + width)
-    return Diagnostic("E001", "error", f"syntax error: {message}", span, help_text)
+    return Diagnostic("E001", "error", f"syntax error: {message}", span, help_text, related)
+
+
+_BLOCK_WORDS = frozenset({"framework", "scale", "aggregation", "key_question", "statement",
+                          "criterion", "test"})
+# Strings, comments, braces and words: enough to follow blocks without parsing.
+_BLOCK_TOKENS = re.compile(r'"""[\s\S]*?(?:"""|\Z)|"[^"\\\n]*(?:\\.[^"\\\n]*)*"?|#[^\n]*'
+                           r'|[{}]|[a-z_][a-z0-9_]*')
+
+
+def open_block(text: str, position: int) -> tuple[str, str | None, tuple[int, int]] | None:
+    r"""The block most likely left open before ``position``: (kind, id, (line, column)).
+
+    Braces are followed outside strings and comments. Each ``{`` is named by the
+    block keyword that starts its line's declaration (``criterion c "..." {``).
+    Where a ``}`` is indented less than the line that opened its block but as
+    much as an enclosing block's, the block it closed is the one more likely
+    missing its own ``}``, and is named instead (the usual slip: a criterion
+    left open, then the statement's ``}`` taken for the criterion's).
+
+    >>> open_block('statement s "" {\n  criterion c "" {\n    level 2 when x\n}\n', 60)
+    ('criterion', 'c', (2, 3))
+    """
+    stack: list[tuple[str, str | None, int, int, int]] = []  # kind, id, line, column, indent
+    suspect = None
+    words: list[str] = []
+    for found in _BLOCK_TOKENS.finditer(text, 0, position):
+        token = found.group()
+        if token[0] in '"#':
+            continue
+        if token == "{":
+            start = found.start()
+            line_start = text.rfind("\n", 0, start) + 1
+            indent = len(text[line_start:start]) - len(text[line_start:start].lstrip())
+            kind = next((w for w in words if w in _BLOCK_WORDS), None)
+            ident = words[words.index(kind) + 1] if kind and words.index(kind) + 1 < len(
+                words) else None
+            line = text.count("\n", 0, start) + 1
+            stack.append((kind or "{", ident if kind != "test" else None, line,
+                          start - line_start + 1 if not kind else
+                          text.find(kind, line_start) - line_start + 1, indent))
+            words = []
+        elif token == "}":
+            start = found.start()
+            line_start = text.rfind("\n", 0, start) + 1
+            indent = start - line_start
+            if stack:
+                closed = stack.pop()
+                if closed[0] in _BLOCK_WORDS and indent < closed[4] and any(
+                        outer[4] == indent for outer in stack):
+                    suspect = closed
+            words = []
+        else:
+            if token in _BLOCK_WORDS or token == "evidence":
+                words = [token]
+            else:
+                words.append(token)
+    blocks = [b for b in stack if b[0] in _BLOCK_WORDS]
+    if not blocks:
+        return None
+    chosen = suspect if suspect is not None else blocks[-1]
+    kind = "key question" if chosen[0] == "key_question" else chosen[0]
+    return kind, chosen[1], (chosen[2], chosen[3])
+
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_LEVEL_PLACE = re.compile(r"(?:\bexpect\s+[a-z0-9_]+\s+(?:is|>=|<=)|\b(?:level|cap))\s*$")
+
+
+def _upper_case_word(text: str, position: int) -> tuple[str, str] | None:
+    """A message and help for a name written with capitals (`Exemplary`), or None."""
+    found = _WORD.match(text, position)
+    if found is None or found.group() == found.group().lower():
+        return None
+    word = found.group()
+    line_start = text.rfind("\n", 0, position) + 1
+    before = text[line_start:position]
+    fixed = word.lower()
+    if _LEVEL_PLACE.search(before):
+        return (f"`{word}`: level ids are written in lower case",
+                f"write `{fixed}` (the level's id, not its label)")
+    return f"`{word}`: names are written in lower case", f"write `{fixed}`"
 
 
 def _expected_help(expected: list[str], token: Token | None) -> str | None:
@@ -174,7 +277,8 @@ def _end_position(text: str) -> tuple[int, int]:
 
 
 # Strings (closed or not, as the lexer reads them) and comments, in one pass.
-_STRINGS_AND_COMMENTS = re.compile(r'"""[\s\S]*?(?:"""|\Z)|"(?:\\[\s\S]|[^"\\\n])*"?|#[^\n]*')
+# Unrolled loops, never `(a|b)*`: that keeps a backtracking entry per character (issue 19).
+_STRINGS_AND_COMMENTS = re.compile(r'"""[\s\S]*?(?:"""|\Z)|"[^"\\\n]*(?:\\[\s\S][^"\\\n]*)*"?|#[^\n]*')
 
 
 def scan_comments(text: str, path: str) -> list[n.Comment]:

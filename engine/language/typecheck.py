@@ -220,9 +220,16 @@ def load_schemas(symbols: Symbols, root: Path, real_paths: dict[str, Path],
         path = schema_path(ident, decl.schema, crit_file, root)
         schema, problem = read_schema(path, root)   # local refs only (schemas.bundle)
         if schema is None:
-            where = "the `schema` path" if decl.schema else f"`evidence_schemas/{ident}.schema.json`"
+            if path.is_file():
+                where = f"correct the JSON Schema that was read, `{shown_path(path)}`"
+            elif decl.schema:
+                where = f"write its JSON Schema at `{shown_path(path)}` (its `schema` path)"
+            else:
+                own = root / "evidence_schemas" / f"{ident}.schema.json"
+                where = (f"write its JSON Schema at `{shown_path(own)}` (wellled looked there, "
+                         "then among the evidence schemas shipped with it)")
             diags.error("E042", f"evidence `{ident}` has no usable schema: {problem}",
-                        decl.id_span, f"write its JSON Schema at {where}")
+                        decl.id_span, where)
             continue
         schemas[ident] = EvidenceSchema(ident, decl.title, decl.many, path, schema)
     return schemas
@@ -231,17 +238,28 @@ def load_schemas(symbols: Symbols, root: Path, real_paths: dict[str, Path],
 # ---------------------------------------------------------------- expressions
 
 
+def shown_path(path: Path) -> str:
+    """A path as messages show it: relative below the current folder, else absolute."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except (ValueError, OSError):
+        return path.as_posix()
+
+
 def typecheck(symbols: Symbols, schemas: dict[str, EvidenceSchema], diags: Diagnostics) -> None:
     """Type-check every expression and every level, scale and aggregation of the set."""
     names: dict[str, Ty] = {k: NUMBER for k in symbols.levels}
     names.update({"assessment": ASSESSMENT, "provider": PROVIDER})
     properties: dict[tuple[int, int, str], tuple[bool, Ty, list[str]]] = {}
+    # E040 names the schema file it read: evidence id -> that file, as messages show it.
+    schema_files = {ident: shown_path(s.path) for ident, s in schemas.items()}
     for ident, decl in symbols.evidence.items():
         known = schemas.get(ident)
         doc = from_schema(known.schema, known.schema) if known is not None else ANY
         names[ident] = Ty(frozenset({"list"}), item=doc) if decl.many else doc
     for criterion in symbols.criteria.values():
         checker = _Types(names, diags, properties)
+        checker.schema_files = schema_files
         items: list[tuple[Span, n._Expr, str]] = [(let.span, let.value, "") for let in
                                                     criterion.lets]
         lets = {let.span: let.name for let in criterion.lets}
@@ -258,12 +276,20 @@ def typecheck(symbols: Symbols, schemas: dict[str, EvidenceSchema], diags: Diagn
                 checker.condition(ty, expr, what)
     for owner in (*symbols.statements.values(), *symbols.key_questions.values()):
         checker = _Types({**names, CHILDREN: CHILDREN_TY}, diags, properties)
+        checker.schema_files = schema_files
         for cap in owner.caps:
             checker.condition(checker.expr(cap.when), cap.when, f"`cap {cap.level} when`")
         for concern in owner.concerns:
             checker.condition(checker.expr(concern.when), concern.when, "`concern ... when`")
     _levels(symbols, diags)
     _aggregations(symbols, diags)
+
+
+def _root_name(e: n._Expr) -> str | None:
+    """The name a field path starts from (`ftsu` in `ftsu.a["b"].c`), if it is a plain name."""
+    while isinstance(e, n.Field | n.Index):
+        e = e.obj
+    return e.id if isinstance(e, n.Name) else None
 
 
 class _Types:
@@ -273,6 +299,7 @@ class _Types:
                  properties: dict[tuple[int, int, str], tuple[bool, Ty, list[str]]]):
         self.env = dict(names)
         self.diags = diags
+        self.schema_files: dict[str, str] = {}
         # property_schema answers, shared by one typecheck run: every schema they
         # are keyed on (by id) stays alive until the run ends.
         self.properties = properties
@@ -340,10 +367,14 @@ class _Types:
             found = self.properties[key] = property_schema(obj.schema, obj.root, name)
         defined, ty, known = found
         if not defined:
+            help_text = did_you_mean(name, known) or (
+                "it defines " + ", ".join(f"`{k}`" for k in sorted(known)) if known else None)
+            schema_file = self.schema_files.get(_root_name(e))
+            if schema_file is not None:
+                read = f"schema read: `{schema_file}`"
+                help_text = f"{help_text} ({read})" if help_text else read
             self.diags.error("E040", f"the evidence schema defines no {what} `{name}` here",
-                             e.span, did_you_mean(name, known) or (
-                                 "it defines " + ", ".join(f"`{k}`" for k in sorted(known))
-                                 if known else None))
+                             e.span, help_text)
         return ty
 
     def _Index(self, e: n.Index) -> Ty:

@@ -39,10 +39,27 @@ def test_failing_test_blocks_show_expected_actual_and_trace(tmp_path):
     # the not-assessed criterion takes part as 1 to 4 beside the one at 2 to 3
     assert ("category staff_feedback: assured: mean of 1, 2 = 1.5 -> 2 (rounded nearest); "
             "possible: mean of 4, 3 = 3.5 -> 4 (rounded nearest)") in out
-    assert "/guardian_in_post: expected true or false" in out
-    assert "0 passed, 2 failed" in out
-    assert 'tests="2" failures="2"' in junit.read_text()
+    assert "0 passed, 1 failed" in out
+    assert 'tests="1" failures="1"' in junit.read_text()
     assert "Traceback" not in err
+
+
+def test_invalid_inline_evidence_is_found_before_any_test_runs(tmp_path):
+    """Inline test evidence is validated by the checker (E043), so `test` stops as `check` does."""
+    import shutil
+
+    folder = tmp_path / "set"
+    shutil.copytree(DATA / "crit_tests_failing", folder)
+    with (folder / "set.crit").open("a", encoding="utf-8") as handle:
+        handle.write('\ntest "invalid inline evidence" {\n  date 2025-06-30\n'
+                     '  evidence ftsu = {"guardian_in_post": "yes", "cases_raised": -1}\n'
+                     '  expect raise_concerns >= 2\n}\n')
+    for command in ("check", "test"):
+        code, out, err = run(command, folder)
+        assert code == 1
+        assert 'error[E043]: test "invalid inline evidence": evidence `ftsu` at ' \
+               "/guardian_in_post: expected true or false" in err
+        assert "Traceback" not in err
 
 
 needs_conformance = pytest.mark.skipif(not CONFORMANCE.is_dir(),

@@ -160,6 +160,12 @@ def test_a_bundle_that_fails_under_one_version_only_is_called_out(tmp_path):
     data.setdefault("required", []).append("new_required_field")
     data.setdefault("properties", {})["new_required_field"] = {"type": "string"}
     schema.write_text(json.dumps(data), encoding="utf-8")
+    # the set's own test blocks give the field, or `check` refuses their evidence (E043)
+    for crit in new.rglob("*.crit"):
+        text = crit.read_text(encoding="utf-8")
+        crit.write_text(text.replace("evidence staff_survey = {",
+                                     'evidence staff_survey = {"new_required_field": "x", '),
+                        encoding="utf-8")
     out = tmp_path / "out"
     code, stdout, stderr = run("diff", SHIPPED, new, bundles, "-o", out)
     assert code == 0, stderr

@@ -109,3 +109,14 @@ def test_links_are_encoded_relative_paths(parts, link):
 
 def test_the_policy_runs_nothing_when_there_is_no_script():
     assert "script-src 'none'" in content_security_policy([])
+
+
+@pytest.mark.parametrize("fmt", ["html", "md"])
+def test_control_characters_in_names_are_escaped_in_the_reports(fmt):
+    result = json.loads(FIXTURE.read_text(encoding="utf-8"))
+    result["bundle"]["provider"]["name"] = "North\x1b[2J\x07field\u202e"
+    result["bundle"]["files"][0]["path"] = "ftsu\x1b[31m.yaml"
+    text = render(result, fmt, AssessOptions())
+    assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text
+    shown = text.replace("\\\\", "\\").replace("\\[", "[")      # as Markdown displays it
+    assert "North\\x1b[2J\\x07field\\u202e" in shown
