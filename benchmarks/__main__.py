@@ -17,8 +17,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks import (bench_batch, bench_bundles, bench_criteria, bench_diff, bench_large,
-                        bench_rules)
+from benchmarks import (
+    bench_batch,
+    bench_bundles,
+    bench_criteria,
+    bench_diff,
+    bench_large,
+    bench_pdf,
+    bench_rules,
+)
 from benchmarks.timing import Figure, machine, table
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -32,6 +39,7 @@ MEASUREMENTS = {
     "rules": bench_rules.run,
     "batch": bench_batch.run,
     "shipped_batch": bench_batch.run_shipped,
+    "pdf": bench_pdf.run,
     "diff": bench_diff.run,
 }
 """Each measurement by name, in the order they run: (work folder, quick) -> figures."""

@@ -48,7 +48,8 @@ def changed_copy(old: Path, new: Path) -> Path:
         for path in sorted((new / "statements").glob("*.crit")):
             text = path.read_text(encoding="utf-8")
             raised, count = re.subn(r"(level 3 when [a-z0-9_.]+ >= )(\d+)",
-                                    lambda m: m.group(1) + str(int(m.group(2)) + 5), text, 1)
+                                    lambda m: m.group(1) + str(int(m.group(2)) + 5), text,
+                                    count=1)
             if count:
                 path.write_text(raised, encoding="utf-8")
                 break

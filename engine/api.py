@@ -63,22 +63,28 @@ def assess_workbook(criteria, path: Path, options: AssessOptions = AssessOptions
 
 def write_outputs(result: dict[str, Any], out: Path, formats: tuple[str, ...],
                   options: AssessOptions = AssessOptions()) -> list[Path]:
-    """Write ``result.json``, ``report.html``, ``report.md``, ``report.xlsx`` (as asked) into
-    ``out`` as one set: the previous set there is replaced in one step, or kept whole on a
-    failure."""
+    """Write ``result.json``, ``report.html``, ``report.md``, ``report.pdf``, ``report.xlsx``
+    (as asked) into ``out`` as one set: the previous set there is replaced in one step, or
+    kept whole on a failure."""
+    from engine.output.board import board
     from engine.output.report import render
     from engine.output.results import dump_result
     from engine.output.write import write_set
 
     names = {"json": "result.json", "html": "report.html", "md": "report.md",
-             "xlsx": "report.xlsx"}
-    texts = {}
+             "pdf": "report.pdf", "xlsx": "report.xlsx"}
+    texts: dict[str, str | bytes] = {}
+    view = board(result) if "html" in formats and "md" in formats else None
     for fmt in formats:
-        if fmt == "xlsx":
+        if fmt == "pdf":
+            from engine.output.pdf import pdf_bytes
+
+            texts[names[fmt]] = pdf_bytes(result, options)
+        elif fmt == "xlsx":
             from engine.output.xlsx import result_workbook
 
             texts[names[fmt]] = result_workbook(result)
         else:
             texts[names[fmt]] = (dump_result(result) if fmt == "json"
-                                 else render(result, fmt, options))
+                                 else render(result, fmt, options, view=view))
     return write_set(Path(out), texts)

@@ -488,7 +488,10 @@ def init(bundle: str, criteria: str | None, force: bool, max_criteria_mb: float,
 @click.option("--criteria", help="Criteria directory or shipped set (default cqc_well_led).")
 @click.option("-o", "--out", help="Output folder (default wellled-out/<bundle folder name>).")
 @click.option("--format", "formats", default="json,html,md", show_default=True,
-              help="Comma-separated: json, html, md, xlsx.")
+              help="Comma-separated: json, html, md, pdf, xlsx.")
+@click.option("--since", type=click.Path(),
+              help="An earlier result.json (or its output folder): show each judgement's "
+                   "change since then.")
 @click.option("--lenient", is_flag=True,
               help="Treat invalid documents as not provided and list their problems.")
 @click.option("--include-sensitive", is_flag=True,
@@ -498,8 +501,8 @@ def init(bundle: str, criteria: str | None, force: bool, max_criteria_mb: float,
 @click.option("--max-file-mb", type=MEGABYTES, default=50.0, show_default=True,
               help="Refuse an evidence file larger than this many megabytes.")
 @criteria_limits
-def assess(bundle: str, criteria: str | None, out: str | None, formats: str, lenient: bool,
-           include_sensitive: bool, suppress_below: int, max_file_mb: float,
+def assess(bundle: str, criteria: str | None, out: str | None, formats: str, since: str | None,
+           lenient: bool, include_sensitive: bool, suppress_below: int, max_file_mb: float,
            max_criteria_mb: float, max_depth: int) -> None:
     """Assess one evidence bundle and write result.json, report.html, report.md."""
     from engine.api import AssessOptions, assess_bundle, load_criteria, write_outputs
@@ -507,27 +510,46 @@ def assess(bundle: str, criteria: str | None, out: str | None, formats: str, len
     def action() -> int:
         from engine.output.write import check_output_folder
 
-        chosen = _formats(formats, ("json", "html", "md", "xlsx"))
+        chosen = _formats(formats, ("json", "html", "md", "pdf", "xlsx"))
+        if "pdf" in chosen:
+            from engine.output.pdf import require
+
+            require()
         bundle_dir = _bundle_dir(bundle)
         target = check_output_folder(_assess_target(out, bundle_dir))
+        previous = _previous(since)
         options = AssessOptions(lenient=lenient, include_sensitive=include_sensitive,
                                 suppress_below=suppress_below, max_file_mb=max_file_mb)
         limits = _limits(max_criteria_mb, max_depth)
         compiled = load_criteria(_criteria(criteria), limits)
         result = assess_bundle(compiled, bundle_dir, options)
+        if previous is not None:
+            from engine.output.compare import compare
+
+            result["since"] = compare(previous, result)
         written = write_outputs(result, target, chosen, options)
-        root = result["framework"]["root"]
-        top = result["results"].get(root, {})
         for line in set_aside_lines(result):
             _echo_err(printable(line))
         click.echo(printable(_headline(result)))      # a name cannot forge a line
         for line in _concern_lines(result):
             click.echo(printable(line))
+        if previous is not None:
+            click.echo(f"since {result['since']['previous']['date'] or printable(since)}: "
+                       f"{result['since']['lead']}")
         for path in written:
             click.echo(f"wrote {printable(str(path))}")
         return 0
 
     sys.exit(_run(action))
+
+
+def _previous(since: str | None) -> dict | None:
+    """The earlier result named by ``assess --since``, read before any work is done."""
+    if since is None:
+        return None
+    from engine.output.compare import load_previous
+
+    return load_previous(since)
 
 
 def set_aside_lines(result: dict) -> list[str]:

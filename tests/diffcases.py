@@ -88,5 +88,6 @@ CONCERN = '    concern "Fewer than four in five staff know the vision" when awar
 def concern_added(target: Path) -> Path:
     """A concern on staff_know_vision: raised for harrowmere (72%) and lowbridge (44%)."""
     copy_set(target)
-    replace(target, SHARED, "    level 2 when aware >= 50", CONCERN + "    level 2 when aware >= 50")
+    replace(target, SHARED, "    level 2 when aware >= 50",
+            CONCERN + "    level 2 when aware >= 50")
     return target

@@ -29,10 +29,6 @@ from engine.language.fmt_ast import format_expr, format_number, format_string
 
 RULE, WORDING = "rule", "wording"
 
-# Sections in the order a reader meets them; judged nodes in the framework's order.
-_SECTIONS = ("framework", "scale", "aggregation", "evidence", "key_question", "statement",
-             "criterion")
-
 
 @dataclass(frozen=True)
 class Facet:
@@ -231,9 +227,12 @@ def _pair(old: list[tuple], new: list[tuple], prefix: str) -> tuple[dict[int, st
     old_keys: dict[int, str] = {}
     new_keys: dict[int, str] = {}
     count = 0
-    matchers = [lambda a, b: a == b] + [
-        (lambda i: lambda a, b: a[i] == b[i])(i) for i in range(len(old[0]) if old else 0)]
-    for same in matchers:
+    parts = range(len(old[0]) if old else 0)
+    matchers: list[Any] = [None, *parts]          # None: every part equal; i: part i equal
+    for part in matchers:
+        def same(a: tuple, b: tuple, part: Any = part) -> bool:
+            return a == b if part is None else a[part] == b[part]
+
         for i, a in enumerate(old):
             if i in old_keys:
                 continue

@@ -67,11 +67,10 @@ def same_schemas(old: Any, new: Any) -> bool:
 
 def _assess_both(folder: Path, options: Any) -> tuple[Any, Any]:
     """(result or problem text) under the old and the new version."""
-    from engine.evidence.bundle import load_bundle
-    from engine.judge.assess import assess
-
     from engine.api import assess_bundle
+    from engine.evidence.bundle import load_bundle
     from engine.evidence.workbook import is_workbook
+    from engine.judge.assess import assess
 
     assert _SETS is not None
     outcomes: list[Any] = []
@@ -200,7 +199,7 @@ def run_diff(old_path: Path, new_path: Path, root: Path | None, *, jobs: int, op
         if not bundles:
             raise WellledError(f"{root}: no evidence bundles found (a bundle is a folder "
                                "holding bundle.yaml); give the folder that holds them")
-        rows, broken = [], []
+        rows: list[dict[str, Any]] = []
         with _Reporter(len(bundles), progress, echo) as report:
             for name, (status, payload) in run_in_workers(
                     bundles, jobs=jobs, timeout=2 * DEFAULT_TIMEOUT, setup=_init_worker,

@@ -76,8 +76,8 @@ def _criteria_groups(changes: list[dict[str, Any]], kind: str) -> list[dict[str,
         key = (change["node_kind"], change["node"])
         group = groups.setdefault(key, {
             "node": change["node"], "kind": KIND_WORDS.get(change["node_kind"], "Node"),
-            "title": change["node_title"], "code": kind == "rule", "anchor": f"change-{change['node_kind']}-"
-                                                     f"{change['node']}-{kind}",
+            "title": change["node_title"], "code": kind == "rule",
+            "anchor": f"change-{change['node_kind']}-{change['node']}-{kind}",
             "changes": []})
         group["changes"].append({
             "part": change["part"], "change": CHANGE_WORDS[change["change"]],

@@ -22,9 +22,12 @@ from functools import lru_cache
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
+from engine import words
 from engine.errors import UsageError
+from engine.output.board import about, board, coverage_words, next_step, plain
+from engine.output.trace import file_targets, trace_html, trace_md
 from engine.resources import data_dir
 from engine.words import printable
 
@@ -35,7 +38,13 @@ TEMPLATES = {"html": "report.html.j2", "md": "report.md.j2"}
 # small group cannot be identified. Kept short and explicit on purpose: add a
 # field here (and to docs/decisions.md) when an evidence schema gains one.
 PEOPLE_COUNT_FIELDS = frozenset(
-    {"respondents", "participants", "participant_count", "cases_raised", "headcount"})
+    {"respondents", "participants", "participant_count", "cases_raised", "headcount",
+     "responses"})
+# A field named ``<anything>_<one of the above>`` counts people too (``feedback_responses``,
+# ``fft_responses``, ``workforce_headcount``). A share of such a group (a field whose name
+# holds one of SHARE_WORDS, read from the same file and object as a count kept back) is
+# kept back with it: "100%" of one response says what that one person said.
+SHARE_WORDS = ("percent", "rate", "share", "proportion")
 
 SENSITIVE_TEXT = "withheld: sensitive"
 UNKNOWN_TEXT = "not known"
@@ -54,6 +63,19 @@ def _md_finalize(value: Any) -> Any:
     if isinstance(value, _MdSafe) or value is None:
         return value
     return md_escape(value)
+
+
+class _DataEnvironment(Environment):
+    """An environment for templates over plain data: ``x.key`` on a dict looks the key up
+    first (Jinja's own order, attribute first, raises and catches for every dict key)."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        return super().getattr(obj, attribute)
 
 
 def _html_finalize(value: Any) -> Any:
@@ -76,22 +98,31 @@ def environment(fmt: str) -> Environment:
         "lstrip_blocks": True,
     }
     if fmt == "md":
-        env = Environment(autoescape=False, finalize=_md_finalize, **options)
+        env = _DataEnvironment(autoescape=False, finalize=_md_finalize, **options)
     else:
-        env = Environment(autoescape=select_autoescape(["html.j2", "html"], default=True),
-                          finalize=_html_finalize, **options)
+        env = _DataEnvironment(autoescape=select_autoescape(["html.j2", "html"], default=True),
+                               finalize=_html_finalize, **options)
     env.filters.update(FILTERS)
     if fmt == "md":
         env.filters.update(MD_FILTERS)
     return env
 
 
-def render(result: dict[str, Any], fmt: str, options: Any) -> str:
-    """The report of ``result`` in ``fmt`` ("html" or "md") as text."""
+def render(result: dict[str, Any], fmt: str, options: Any, *, media: str = "screen",
+           view: dict[str, Any] | None = None) -> str:
+    """The report of ``result`` in ``fmt`` ("html" or "md") as text.
+
+    ``media="pdf"`` gives the HTML the PDF is made from: every criterion open, the
+    working shown, the page furniture of ``@page``. ``view`` is ``board.board(result)``
+    when the caller renders several formats of one result (made once, shared).
+    """
     if fmt not in TEMPLATES:
-        raise UsageError(f"no report format `{fmt}`; choose from html, md")
+        raise UsageError(f"no report format `{fmt}`; choose from html, md, pdf")
     template = environment(fmt).get_template(TEMPLATES[fmt])
-    return template.render(result=result, options=options)
+    view = dict(view) if view is not None else board(result)
+    if fmt == "html":
+        view["targets"] = file_targets(result)
+    return template.render(result=result, options=options, view=view, media=media)
 
 
 def render_template(name: str, fmt: str, **context: Any) -> str:
@@ -171,13 +202,63 @@ def scale_label(result: dict[str, Any], level: int | None) -> str:
     return f"level {level}"
 
 
+def badge(node: dict[str, Any], result: dict[str, Any]) -> Markup:
+    """The level badge of a node: a pip per scale step (assured, possible, neither) beside
+    the level in digits and words."""
+    levels = tuple(step["level"] for step in result["framework"]["scale"])
+    return _badge(node.get("status"), node.get("level"), node.get("max_level"),
+                  range_words(node), range_digits(node), levels)
+
+
+@lru_cache(maxsize=1024)
+def _badge(status: Any, low: Any, high: Any, words_: str, digits: str,
+           levels: tuple[int, ...]) -> Markup:
+    # A pure memo: a report holds a few dozen badges of a handful of kinds.
+    pips = "".join(
+        '<i class="pip on"></i>' if low is not None and step <= low else
+        '<i class="pip maybe"></i>' if high is not None and step <= high else
+        '<i class="pip"></i>' for step in levels)
+    number = f'<span class="digits">{escape(digits)}</span> ' if low is not None else ""
+    return Markup(f'<span class="badge status-{escape(status)}"><span class="pips" '
+                  f'aria-hidden="true">{pips}</span><span class="badge-text">{number}'
+                  f"{escape(printable(words_, keep_lines=True))}</span></span>")
+
+
 # ---------------------------------------------------------------- values read
 
 
+@lru_cache(maxsize=4096)
+def _field(pointer: str) -> tuple[bool, bool, str]:
+    """(counts people, is a share, parent object) of a JSON pointer: a pure memo, as the
+    same fields are read again and again."""
+    parent, _, last = pointer.rpartition("/")
+    counts = last in PEOPLE_COUNT_FIELDS or any(
+        last.endswith("_" + name) for name in PEOPLE_COUNT_FIELDS)
+    return counts, any(word in last for word in SHARE_WORDS), parent
+
+
 def is_people_count(read: dict[str, Any]) -> bool:
-    """True when ``read`` comes from a field that counts people (``PEOPLE_COUNT_FIELDS``)."""
-    last = str(read.get("pointer") or "").rsplit("/", 1)[-1]
-    return last in PEOPLE_COUNT_FIELDS
+    """True when ``read`` comes from a field that counts people (``PEOPLE_COUNT_FIELDS``,
+    or a name ending ``_`` and one of them, such as ``feedback_responses``)."""
+    return _field(str(read.get("pointer") or ""))[0]
+
+
+def small_group_share(read: dict[str, Any], siblings: list[dict[str, Any]] | None,
+                      options: Any) -> bool:
+    """True when ``read`` is a share (percent, rate) of a group whose count, read beside it
+    from the same file and object, is below ``options.suppress_below``."""
+    if not siblings:
+        return False
+    _, share, parent = _field(str(read.get("pointer") or ""))
+    if not share:
+        return False
+    where = read.get("file")
+    for other in siblings:
+        counts, _, other_parent = _field(str(other.get("pointer") or ""))
+        if (counts and other_parent == parent and other.get("file") == where
+                and other.get("known") and _suppressed(other.get("value"), options)):
+            return True
+    return False
 
 
 def _suppressed(value: Any, options: Any) -> bool:
@@ -185,11 +266,18 @@ def _suppressed(value: Any, options: Any) -> bool:
             and value < options.suppress_below)
 
 
+_float_text = lru_cache(maxsize=4096)(words.number)   # a pure memo: the same values repeat
+
+
 def _plain(value: Any) -> str:
     if isinstance(value, str):
         text = value
     elif isinstance(value, bool):
         text = "true" if value else "false"
+    elif type(value) is int:
+        text = str(value)
+    elif isinstance(value, float):
+        text = _float_text(value)           # never 33.333333333333336
     else:
         text = json.dumps(value, ensure_ascii=False, sort_keys=True)
     if len(text) > _MAX_VALUE_CHARS:
@@ -197,15 +285,21 @@ def _plain(value: Any) -> str:
     return text
 
 
-def read_value(read: dict[str, Any], options: Any) -> str:
-    """The value of one read as a report may show it (sensitive and small counts kept back)."""
+def read_value(read: dict[str, Any], options: Any,
+               siblings: list[dict[str, Any]] | None = None) -> str:
+    """The value of one read as a report may show it (sensitive and small counts kept back).
+
+    ``siblings`` are the reads shown beside it: a share of a group kept back is kept back too.
+    """
     if read.get("sensitive") and not options.include_sensitive:
         return SENSITIVE_TEXT
     if not read.get("known"):
         return UNKNOWN_TEXT
     value = read.get("value")
-    if is_people_count(read) and _suppressed(value, options):
+    if _field(str(read.get("pointer") or ""))[0] and _suppressed(value, options):
         return f"fewer than {options.suppress_below}"
+    if siblings and small_group_share(read, siblings, options):
+        return f"withheld: a group of fewer than {options.suppress_below}"
     return _plain(value)
 
 
@@ -219,6 +313,10 @@ def let_value(event: dict[str, Any], options: Any) -> str:
     value = event.get("value")
     if any(is_people_count(r) for r in reads) and _suppressed(value, options):
         return f"fewer than {options.suppress_below}"
+    if (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and any(is_people_count(r) and r.get("known")
+                    and _suppressed(r.get("value"), options) for r in reads)):
+        return f"withheld: a group of fewer than {options.suppress_below}"
     return _plain(value)
 
 
@@ -386,7 +484,13 @@ def md_escape(value: Any) -> _MdSafe:
     >>> md_escape("<script>*x*</script>")
     '&lt;script>\\\\*x\\\\*&lt;/script>'
     """
-    text = printable(str(value), keep_lines=True)     # no terminal escapes in report.md
+    return _md_escape_text(value if type(value) is str else str(value))
+
+
+@lru_cache(maxsize=8192)
+def _md_escape_text(text: str) -> _MdSafe:
+    # A pure memo: titles, sources and file references repeat hundreds of times a report.
+    text = printable(text, keep_lines=True)     # no terminal escapes in report.md
     if _MD_NEEDS_WORK.search(text) is None:
         return _MdSafe(text)
     text = _MD_SPACE.sub(" ", text)
@@ -399,7 +503,12 @@ def md_code(value: Any) -> _MdSafe:
     Text holding ``<`` is escaped plain text instead: a Markdown renderer that
     does not follow CommonMark might pass markup inside a code span through.
     """
-    text = " ".join(printable(str(value), keep_lines=True).split())
+    return _md_code_text(value if type(value) is str else str(value))
+
+
+@lru_cache(maxsize=8192)
+def _md_code_text(value: str) -> _MdSafe:
+    text = " ".join(printable(value, keep_lines=True).split())
     if "<" in text:
         return md_escape(text)
     fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
@@ -440,8 +549,15 @@ FILTERS = {
     "chart": chart,
     "scale_label": scale_label,
     "words": lambda value: str(value).replace("_", " "),
+    "coverage_words": coverage_words,
+    "next_step": next_step,
+    "plain": plain,
+    "about_notes": about,
+    "trace_html": trace_html,
+    "badge": badge,
 }
 
-MD_FILTERS = {"md": md_escape, "code": md_code, "md_link": md_link, "raw": md_raw}
+MD_FILTERS = {"md": md_escape, "code": md_code, "md_link": md_link, "raw": md_raw,
+              "trace_md": trace_md}
 
 __all__ = ["render", "render_template", "environment", "PEOPLE_COUNT_FIELDS"]

@@ -59,8 +59,10 @@ def test_report_expands_a_criterion_with_its_trace_and_evidence_links(page, repo
     assert details.get_attribute("open") is None
     trace = details.locator("ol.trace")
     assert not trace.is_visible()
-    details.locator("summary").click()
+    details.locator("summary").first.click()
     assert details.get_attribute("open") is not None
+    assert not trace.is_visible()           # the working is one more click away
+    details.locator("details.working > summary").click()
     assert trace.is_visible()
     assert "Level 2 (Developing): met" in trace.inner_text()
     link = details.locator('a[href="#file-ftsu-2e-yaml"]').first
@@ -82,7 +84,7 @@ def test_report_has_no_serious_accessibility_violations(open_page, report_file, 
 def test_report_prints_every_criterion_on_a4(page, report_file, shots):
     page.goto(report_file.as_uri())
     page.emulate_media(media="print")
-    assert page.locator("details#node-raise_concerns ol.trace").is_visible()
+    assert page.locator("details#node-raise_concerns ol.trace").is_visible()   # print opens all
     pdf = page.pdf(format="A4")
     (shots / "report.pdf").write_bytes(pdf)
     assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page") > 1

@@ -117,7 +117,7 @@ def test_assess_lenient_carries_the_problems_into_the_result(tmp_path):
 @pytest.mark.parametrize("args, code, message", [
     (("assess", "no/such/folder"), 2, "no such bundle folder"),
     (("assess", ".", "--criteria", "no_such_set"), 2, "no such criteria directory"),
-    (("assess", ".", "--format", "pdf"), 2, "--format pdf: choose from json, html, md"),
+    (("assess", ".", "--format", "docx"), 2, "--format docx: choose from json, html, md, pdf, xlsx"),
     (("test", "no_such_set"), 2, "no such criteria directory"),
     (("frobnicate",), 2, "No such command"),
 ])

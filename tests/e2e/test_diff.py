@@ -12,8 +12,16 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from tests.diffcases import (BUNDLES, ROOT, SHIPPED, cap_added, concern_added,
-                             criterion_removed, layout_only, raised_threshold)
+from tests.diffcases import (
+    BUNDLES,
+    ROOT,
+    SHIPPED,
+    cap_added,
+    concern_added,
+    criterion_removed,
+    layout_only,
+    raised_threshold,
+)
 
 WELLLED = [sys.executable, "-m", "engine"]
 

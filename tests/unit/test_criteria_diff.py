@@ -57,14 +57,16 @@ CASES = {
         [(SHARED, "advice \"Help at least half", "advice \"Help half")],
         [("staff_know_vision", "Level 2 (Developing): advice", "changed", "wording", None, None)]),
     "rung removed": (
-        [(SHARED, "    level 2 when aware >= 50\n      advice", "    # level 2 when aware >= 50\n      # advice")],
+        [(SHARED, "    level 2 when aware >= 50\n      advice",
+          "    # level 2 when aware >= 50\n      # advice")],
         "rung removed"),
     "band": (
         [("framework.crit", "band 3 from 63", "band 3 from 65")],
         [("cqc_bands", "Band for level 3 (Established)", "changed", "rule",
           "band 3 from 63", "band 3 from 65")]),
     "scale label is wording": (
-        [("framework.crit", 'level 1 foundations "Foundations"', 'level 1 foundations "Beginning"')],
+        [("framework.crit", 'level 1 foundations "Foundations"',
+          'level 1 foundations "Beginning"')],
         [("maturity", "Level 1: name", "changed", "wording", "Foundations", "Beginning")]),
     "aggregation of a statement": (
         [(WORKFORCE, "aggregate cqc_bands", "aggregate cqc_bands by category cqc_bands")],
