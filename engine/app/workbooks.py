@@ -37,7 +37,7 @@ def bundle_fill(folder: Path, criteria, max_file_mb: float = 50.0) -> dict[str, 
 
     bundle = load_bundle(folder, criteria.schemas, max_file_mb=max_file_mb)
     fill: dict[str, Any] = {"bundle.yaml": bundle.manifest.model_dump(exclude_none=True)}
-    unfit = [name for name in bundle.unused if name.split("/")[0] in criteria.schemas]
+    unfit: list[str] = []       # files the criteria do not read (bundle.unused) are not carried
     for evidence_id, document in bundle.documents.items():
         fill[f"{evidence_id}.yaml"] = document.data
     for evidence_id, documents in bundle.collections.items():

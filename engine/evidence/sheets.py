@@ -224,6 +224,8 @@ def _field(node: dict[str, Any], path: tuple[str, ...], names: list[str], nullab
                and ("percent" in path[-1] or "rate" in path[-1]
                     or "percent" in description.lower()))
     what = _what(kind, item_kind, choices, minimum, maximum, percent, nullable)
+    if node.get("x-sensitive") is True:
+        what += "; confidential: never quoted in a report"
     return Field(key=".".join(path), path=path, kind=kind, item_kind=item_kind,
                  choices=choices, nullable=nullable, required=mark, minimum=minimum,
                  maximum=maximum, percent=percent, description=description, what=what)

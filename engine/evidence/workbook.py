@@ -163,6 +163,8 @@ class WorkbookData:
         field(default_factory=dict)
     problems: list[tuple[tuple[int, int, int], str]] = field(default_factory=list)
     order: dict[str, int] = field(default_factory=dict)
+    sha256: str = ""
+    size: int = 0
 
     def locate(self, rel: str, pointer: str) -> tuple[str, str, tuple[int, int, int]]:
         """(``Sheet!Cell``, field name, sort key) of ``pointer`` in the document ``rel``."""
@@ -185,9 +187,8 @@ def read_workbook(path: Path, schemas: Mapping[str, EvidenceSchema], *,
                   max_file_mb: float = 50.0) -> WorkbookData:
     """Every document in the workbook at ``path``, with reading problems (not yet validated)."""
     values, formulas, raw = open_workbook(path, max_file_mb)
-    book = WorkbookData(path.as_posix(), plan_workbook(schemas))
-    book.raw_sha256 = hashlib.sha256(raw).hexdigest()      # type: ignore[attr-defined]
-    book.raw_size = len(raw)                               # type: ignore[attr-defined]
+    book = WorkbookData(path.as_posix(), plan_workbook(schemas),
+                        sha256=hashlib.sha256(raw).hexdigest(), size=len(raw))
     plans = {s.name: s for s in book.sheets}
     lower = {s.name.lower(): s.name for s in book.sheets}
     for index, sheet in enumerate(book.sheets):
@@ -657,8 +658,7 @@ def workbook_bundle(book: WorkbookData, schemas: Mapping[str, EvidenceSchema], *
     for rels in collections.values():
         rels.sort()
     layout = _Layout(["bundle.yaml"], singles, collections, [])
-    record = FileRecord(Path(book.label).name, "workbook",
-                        getattr(book, "raw_sha256", ""), getattr(book, "raw_size", 0)) \
+    record = FileRecord(Path(book.label).name, "workbook", book.sha256, book.size) \
         if cite_file else None
     return assemble(Path(book.label), name or Path(book.label).stem, layout,
                     _DataReader(book, record), problems, lambda: _CellProblems(book),

@@ -117,7 +117,7 @@ def _next_step(node: dict[str, Any], labels: dict[int, str]) -> str:
         parts = [str(u.get("words") or u.get("condition") or "") for u in step.get("unmet", [])]
         head = f"To reach {labels.get(step.get('level'), step.get('level'))}"
         text = f"{head}: {step['advice']}" if step.get("advice") else head
-        return "\n".join([text, *[p for p in parts if p]])
+        return "\n".join(dict.fromkeys([text, *[p for p in parts if p]]))   # each line once
     return str(node.get("advice") or "")
 
 

@@ -65,6 +65,9 @@ def test_round_trip_of_every_example_bundle_is_lossless(criteria, tmp_path, name
     folder = json.loads(before)
     assert {k: (v["level"], v["max_level"], v["status"]) for k, v in direct["results"].items()} \
         == {k: (v["level"], v["max_level"], v["status"]) for k, v in folder["results"].items()}
+    from engine.output.results import schema_problems
+
+    assert schema_problems(direct) == []
     assert direct["bundle"]["files"][0]["path"] == f"{name}.xlsx"
     assert direct["bundle"]["files"][0]["type"] == "workbook"
 

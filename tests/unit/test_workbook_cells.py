@@ -17,6 +17,7 @@ SCHEMA = {"type": "object", "required": ["held_on", "meetings"], "properties": {
     "count": {"type": "integer", "minimum": 0},
     "open": {"type": "boolean"},
     "lead": {"type": ["string", "null"]},
+    "notes": {"type": "string", "x-sensitive": True},
     "kind": {"type": "string", "enum": ["a", "b"]},
     "groups": {"type": "array", "items": {"type": "string", "enum": ["x", "y"]}},
     "themes": {"type": "array", "items": {"type": "string"}},
@@ -37,12 +38,13 @@ def test_plan_flattens_objects_and_gives_lists_of_records_their_own_sheet():
         ("t", "fields", ()), ("t.meetings", "rows", ("meetings",))]
     fields = _fields()
     assert list(fields) == ["held_on", "rate_percent", "score", "count", "open", "lead",
-                            "kind", "groups", "themes", "nested.inner"]
+                            "notes", "kind", "groups", "themes", "nested.inner"]
     assert fields["held_on"].required == "required"
     assert fields["nested.inner"].required == "required with nested"
     assert fields["rate_percent"].what == "a percentage from 0 to 100 (88 means 88%)"
     assert fields["score"].what == "a number from 0 to 10"
     assert fields["lead"].what == "text; (none) for nothing"
+    assert fields["notes"].what == "text; confidential: never quoted in a report"
     assert fields["groups"].what == "any of x, y; one per line; (none) for an empty list"
 
 
