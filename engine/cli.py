@@ -791,7 +791,7 @@ def diff(old: str, new: str, bundles_root: str | None, out: str, formats: str,
                 raise UsageError(f"{bundles_root}: no such folder; give the folder that "
                                  "holds the evidence bundles")
         options = AssessOptions(lenient=lenient, max_file_mb=max_file_mb)
-        doc = run_diff(resolve_criteria(old), resolve_criteria(new), root, jobs=jobs,
+        doc = run_diff(_criteria(old), _criteria(new), root, jobs=jobs,
                        options=options, progress=sys.stderr.isatty(), echo=_echo_err,
                        skip=Path(out))
         written = write_diff(doc, Path(out), chosen)
@@ -828,7 +828,7 @@ def table(criteria: str | None, out: str, formats: str) -> None:
 
     def action() -> int:
         chosen = _formats(formats, FORMATS)
-        compiled = load_criteria(resolve_criteria(criteria))
+        compiled = load_criteria(_criteria(criteria))
         for path in write_table(compiled.checked, Path(out), chosen):
             click.echo(f"wrote {path}")
         return 0

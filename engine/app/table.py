@@ -20,7 +20,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from engine.app.condition_words import condition_words, value_words
+from engine.language.condition_words import condition_words, value_words
 from engine.language import nodes as n
 from engine.language.check import CheckedSet
 from engine.language.fmt_ast import format_expr

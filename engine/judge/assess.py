@@ -550,7 +550,7 @@ def _part_words(criteria: CriteriaSet, part, item: dict, include: bool) -> str:
             return f"{subject}: could not be decided from the evidence given"
         if part.subject:                       # a yes/no field: `ftsu.guardian_in_post`
             return f"{part.subject} is no; this level needs yes"
-        return f"not yet: {part.text}"
+        return f"not yet met: {part.said or part.text}"
     value, threshold = ((item["right"], item["left"]) if part.threshold_left
                         else (item["left"], item["right"]))
     places = _decimals(threshold)

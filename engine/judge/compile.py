@@ -26,6 +26,7 @@ from engine.judge import values as v
 from engine.judge.values import UNKNOWN, Ev, Fault, Gap, Range
 from engine.language import nodes as n
 from engine.language.check import CheckedSet, check_set
+from engine.language.condition_words import condition_words
 from engine.language.limits import Limits
 
 Fn = Callable[["Ctx"], Any]
@@ -162,6 +163,7 @@ class Part:
     percent: bool = False
     threshold_text: str | None = None   # the threshold as written, when it is not a literal
     lets: tuple[str, ...] = ()          # `let` names it reads (their gaps are its gaps)
+    said: str | None = None             # a plain condition in words, made at compile time
 
 
 @dataclass(frozen=True)
@@ -574,6 +576,10 @@ class _Compiler(_ExprCompiler):
         super().__init__(frozenset(checked.evidence), checked.levels, sources)
         self.checked = checked
         self._lines: dict[str, list[str]] = {}
+        self.titles = {**{k: e.title for k, e in checked.evidence.items()},
+                       **{k: c.title for k, c in checked.criteria.items()},
+                       **{k: s.title for k, s in checked.statements.items()},
+                       **{k: q.title for k, q in checked.key_questions.items()}}
         self.aggregations = {a.id: Aggregation(
             a.id, a.title, a.method or "min", a.round,
             tuple(sorted((b.level, b.threshold) for b in a.bands)))
@@ -624,7 +630,8 @@ class _Compiler(_ExprCompiler):
                 _subject(subject_side) or self.source_text(subject_side.span), left_constant,
                 _percentish(subject_side), written, lets))
         return Breakdown(None, part=Part(text, self.condition(e, scope), None, None, None,
-                                         _subject(e), lets=lets))
+                                         _subject(e), lets=lets,
+                                         said=condition_words(e, self.titles)))
 
     def concerns(self, owner: str, items: tuple[n.Concern, ...], scope: _Scope
                  ) -> tuple[Concern, ...]:

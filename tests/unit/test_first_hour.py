@@ -163,7 +163,10 @@ def test_every_command_says_which_folders_it_read(tmp_path: Path, monkeypatch):
                  ["validate", "examples/bundles/northfield", "--criteria",
                   "criteria/cqc_well_led"],
                  ["assess", "examples/bundles/northfield", "--criteria", "criteria/cqc_well_led",
-                  "-o", str(tmp_path / "out")]):
+                  "-o", str(tmp_path / "out")],
+                 ["table", "criteria/cqc_well_led", "-o", str(tmp_path / "table")],
+                 ["diff", "criteria/cqc_well_led", "criteria/cqc_well_led",
+                  "-o", str(tmp_path / "diff")]):
         _, _, err = run(*args)
         first = err.splitlines()[0]
         assert first == ("wellled: criteria criteria/cqc_well_led; evidence schemas from "

@@ -30,7 +30,7 @@ CASES = [
     ("a condition that is not a comparison",
      "level 2 when all(i in s.items where i > 2)",
      {"items": [1, 5]},
-     2, [("all(i in s.items where i > 2)", "false", "not yet: all(i in s.items where i > 2)")]),
+     2, [("all(i in s.items where i > 2)", "false", "not yet met: every one of Survey › items meets: each is more than 2")]),
     ("a document not provided",
      "level 2 when s.score >= 50",
      None,
