@@ -384,14 +384,7 @@ def _has_anchor(doc: Any, name: str) -> bool:
 
 def _deref_any(root: dict[str, Any], fragment: str) -> Any:
     """The node at JSON pointer ``fragment`` (``""`` is the root) or None; booleans count."""
-    node: Any = root
-    for token in _tokens(unquote(fragment)):
-        if isinstance(node, list) and token.isdigit() and int(token) < len(node):
-            node = node[int(token)]
-        elif isinstance(node, dict) and token in node:
-            node = node[token]
-        else:
-            return None
+    node = _at(root, _tokens(unquote(fragment)))
     return node if isinstance(node, (dict, bool)) else None
 
 
@@ -593,15 +586,21 @@ def _tokens(pointer: str) -> list[str]:
 def _deref(root: dict[str, Any], ref: str) -> Any:
     if not ref.startswith("#"):
         return None                 # another file: not followed
+    node = _at(root, _tokens(ref[1:]))
+    return node if isinstance(node, dict) else None
+
+
+def _at(root: Any, tokens: list[str]) -> Any:
+    """The value at ``tokens`` (a JSON pointer's parts) below ``root``, or None."""
     node: Any = root
-    for token in _tokens(ref[1:]):
+    for token in tokens:
         if isinstance(node, list) and token.isdigit() and int(token) < len(node):
             node = node[int(token)]
         elif isinstance(node, dict) and token in node:
             node = node[token]
         else:
             return None
-    return node if isinstance(node, dict) else None
+    return node
 
 
 def _expand(root: dict[str, Any], schemas: list[Any]) -> list[dict[str, Any]]:
