@@ -147,6 +147,21 @@ def criteria_limits(command):
         help="Refuse a .crit file larger than this many megabytes.")(command)
 
 
+def evidence_options(command):
+    """How evidence is read and shown, as options of a command that writes reports."""
+    for option in reversed((
+        click.option("--lenient", is_flag=True,
+                     help="Treat invalid documents as not provided and list their problems."),
+        click.option("--include-sensitive", is_flag=True,
+                     help="Quote fields marked x-sensitive in the outputs."),
+        click.option("--suppress-below", type=int, default=10, show_default=True,
+                     help="Show counts of people below this as 'fewer than N' in reports."),
+        click.option("--max-file-mb", type=MEGABYTES, default=50.0, show_default=True,
+                     help="Refuse an evidence file larger than this many megabytes."))):
+        command = option(command)
+    return command
+
+
 _CODE = __import__("re").compile(r"[EeWw]\d{3}")
 
 
@@ -495,14 +510,7 @@ def init(bundle: str, criteria: str | None, force: bool, max_criteria_mb: float,
 @click.option("--since", type=click.Path(),
               help="An earlier result.json (or its output folder): show each judgement's "
                    "change since then.")
-@click.option("--lenient", is_flag=True,
-              help="Treat invalid documents as not provided and list their problems.")
-@click.option("--include-sensitive", is_flag=True,
-              help="Quote fields marked x-sensitive in the outputs.")
-@click.option("--suppress-below", type=int, default=10, show_default=True,
-              help="Show counts of people below this as 'fewer than N' in reports.")
-@click.option("--max-file-mb", type=MEGABYTES, default=50.0, show_default=True,
-              help="Refuse an evidence file larger than this many megabytes.")
+@evidence_options
 @criteria_limits
 def assess(bundle: str, criteria: str | None, out: str | None, formats: str, since: str | None,
            lenient: bool, include_sensitive: bool, suppress_below: int, max_file_mb: float,
@@ -636,14 +644,7 @@ def explain(bundle: str, node: str | None, criteria: str | None, lenient: bool,
               help="Comma-separated: json, html, md.")
 @click.option("--since", type=click.Path(file_okay=False),
               help="An earlier batch output: show each node's change since then.")
-@click.option("--lenient", is_flag=True,
-              help="Treat invalid documents as not provided and list their problems.")
-@click.option("--include-sensitive", is_flag=True,
-              help="Quote fields marked x-sensitive in the outputs.")
-@click.option("--suppress-below", type=int, default=10, show_default=True,
-              help="Show counts of people below this as 'fewer than N' in reports.")
-@click.option("--max-file-mb", type=MEGABYTES, default=50.0, show_default=True,
-              help="Refuse evidence files larger than this.")
+@evidence_options
 @click.option("--timeout", type=SECONDS, default=600.0, show_default=True,
               help="Seconds one bundle may take; a bundle taking longer fails, the rest go on.")
 def batch(root: str, criteria: str | None, out: str, jobs: int, formats: str,
