@@ -1,0 +1,56 @@
+"""result.json, report.md and the whole explain trace of every case, byte for byte.
+
+The stored copies in tests/golden/results/ were made before the typed judgement
+record (issue 13) and are the proof that a change of structure changed no output.
+After a deliberate change of rule or wording, store them again with
+``.venv/bin/python scripts/store_results.py`` and review the diff in git.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+
+from tests.result_cases import Case, cases
+
+GOLDEN = Path(__file__).parent / "golden" / "results"
+SUFFIXES = ("result.json", "report.md", "explain.txt")
+
+
+@lru_cache(maxsize=None)
+def _criteria(path: Path):
+    from engine.api import load_criteria
+
+    return load_criteria(path)
+
+
+def outputs(case: Case) -> dict[str, str]:
+    from engine.api import AssessOptions, assess_bundle
+    from engine.output.explain import explain_text
+    from engine.output.report import render
+    from engine.output.results import dump_result
+
+    options = AssessOptions(**case.options)
+    result = assess_bundle(_criteria(case.criteria), case.bundle, options)
+    explained = "\n".join(explain_text(result, node) for node in result["results"])
+    return {"result.json": dump_result(result), "report.md": render(result, "md", options),
+            "explain.txt": explained}
+
+
+CASES = cases()
+
+
+def test_every_case_has_its_stored_copies() -> None:
+    stored = {p.name for p in GOLDEN.iterdir()}
+    wanted = {f"{case.name}.{suffix}" for case in CASES for suffix in SUFFIXES}
+    assert wanted - stored == set()
+    assert stored - wanted == set(), "stored copies of cases that no longer exist"
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_outputs_are_byte_identical_to_the_stored_copies(case: Case) -> None:
+    for suffix, text in outputs(case).items():
+        stored = (GOLDEN / f"{case.name}.{suffix}").read_text(encoding="utf-8")
+        assert text == stored, f"{case.name}.{suffix} differs from its stored copy"
