@@ -28,6 +28,7 @@ from engine.language import nodes as n
 from engine.language.check import CheckedSet, check_set
 from engine.language.condition_words import condition_words
 from engine.language.limits import Limits
+from engine.language.resolve import LOCAL, Reference
 
 Fn = Callable[["Ctx"], Any]
 
@@ -278,14 +279,6 @@ def compile_path(path: Path, limits: Limits | None = None) -> CriteriaSet:
         return compile_set(checked)
 
 
-def compile_expression(expr: n._Expr, *, evidence: frozenset[str] = frozenset(),
-                       levels: Mapping[str, int] | None = None,
-                       names: frozenset[str] = frozenset(), owner: str = "criterion") -> Fn:
-    """Compile one expression on its own (for tests and tools): ``f(ctx) -> value``."""
-    compiler = _ExprCompiler(evidence, levels or {}, SourceNames(Path.cwd()))
-    return compiler.expr(expr, _Scope(set(names), owner))
-
-
 @gc_paused()
 def compile_set(checked: CheckedSet) -> CriteriaSet:
     """Compile every expression of a checked set into closures."""
@@ -333,11 +326,11 @@ class SourceNames:
 
 
 class _ExprCompiler:
-    """Expressions -> closures. Knows only which names are evidence and scale levels."""
+    """Expressions -> closures. Reads what each name stands for from the resolver."""
 
-    def __init__(self, evidence: frozenset[str], levels: Mapping[str, int],
+    def __init__(self, references: Mapping[n.Name, Reference], levels: Mapping[str, int],
                  sources: SourceNames):
-        self.evidence = evidence
+        self.references = references
         self.level_ids = levels
         self.sources = sources
         self._constant: dict[int, bool] = {}
@@ -413,19 +406,18 @@ class _ExprCompiler:
         return lambda ctx: value
 
     def _name(self, e: n.Name, scope: _Scope) -> Fn:
-        name = e.id
-        if name in scope.locals:
+        ref = self.references[e]           # decided once, by the resolver
+        kind, name = ref.kind, ref.target
+        if kind in LOCAL:
             return lambda ctx: ctx.locals[name]
-        if name in self.evidence:
+        if kind == "evidence":
             return lambda ctx: ctx.docs[name]
-        if name in ("assessment", "provider"):
+        if kind == "fact":
             return lambda ctx: ctx.facts[name]
-        if name == "children":
+        if kind == "children":
             return lambda ctx: ctx.children
-        if name in self.level_ids:
-            level = self.level_ids[name]
-            return lambda ctx: level
-        raise AssertionError(f"the checker let an unknown name through: {name}")
+        level = ref.number
+        return lambda ctx: level
 
     def _field(self, e: n.Field, scope) -> Fn:
         # The guard is written out here, not wrapped round a lambda: field access
@@ -573,7 +565,7 @@ class _Compiler(_ExprCompiler):
     """The whole set: criteria and parents, on top of the expression compiler."""
 
     def __init__(self, checked: CheckedSet, sources: SourceNames):
-        super().__init__(frozenset(checked.evidence), checked.levels, sources)
+        super().__init__(checked.references, checked.levels, sources)
         self.checked = checked
         self._lines: dict[str, list[str]] = {}
         self.titles = {**{k: e.title for k, e in checked.evidence.items()},
