@@ -28,7 +28,7 @@ from engine.language import nodes as n
 from engine.language.check import CheckedSet, check_set
 from engine.language.condition_words import condition_words
 from engine.language.limits import Limits
-from engine.language.resolve import LOCAL, Reference
+from engine.language.resolve import LOCAL, Reference, resolve_expression
 
 Fn = Callable[["Ctx"], Any]
 
@@ -277,6 +277,21 @@ def compile_path(path: Path, limits: Limits | None = None) -> CriteriaSet:
         if checked is None:
             raise CriteriaError(diags)
         return compile_set(checked)
+
+
+def compile_expression(expr: n._Expr, *, evidence: frozenset[str] = frozenset(),
+                       levels: Mapping[str, int] | None = None,
+                       names: frozenset[str] = frozenset(), owner: str = "criterion") -> Fn:
+    """Compile one expression on its own (for tests and tools): ``f(ctx) -> value``.
+
+    Its names are resolved by the resolver, as in a set; ValueError if one is unknown."""
+    references, _ = resolve_expression(expr, evidence=evidence, levels=dict(levels or {}),
+                                       names=names, owner=owner)
+    unknown = [e.id for e in n.walk(expr) if type(e) is n.Name and e not in references]
+    if unknown:
+        raise ValueError(f"unknown name `{unknown[0]}` in a {owner}")
+    compiler = _ExprCompiler(references, levels or {}, SourceNames(Path.cwd()))
+    return compiler.expr(expr, _Scope(set(names), owner))
 
 
 @gc_paused()

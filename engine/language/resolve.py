@@ -120,6 +120,28 @@ def resolve(files: tuple[n.File, ...]) -> tuple[Symbols, Diagnostics]:
     return symbols, diags
 
 
+def resolve_expression(expr: n._Expr, *, evidence: frozenset[str] = frozenset(),
+                       levels: dict[str, int] | None = None, names: frozenset[str] = frozenset(),
+                       owner: str = "criterion") -> tuple[dict[n.Name, Reference], Diagnostics]:
+    """The references of one expression on its own (for tests and tools), given the
+    ``evidence`` ids, the scale ``levels`` (id -> number), ``names`` already bound (as a
+    quantifier's variables are) and the kind of node it sits in (``children`` is known
+    only in a statement or key question).
+
+    >>> from engine.language.parse import parse_expression
+    >>> refs, _ = resolve_expression(parse_expression("s.a > good"), evidence=frozenset({"s"}),
+    ...                              levels={"good": 3})
+    >>> [(r.kind, r.target, r.number) for r in refs.values()]
+    [('evidence', 's', None), ('level', 'good', 3)]
+    """
+    symbols, diags = Symbols(()), Diagnostics()
+    symbols.kinds.update({ident: ("evidence", expr.span) for ident in evidence})
+    symbols.levels = dict(levels or {})
+    walker = _Walker("expression", owner, symbols, diags, ())
+    walker.expr(expr, {name: expr.span for name in names}, None)
+    return symbols.references, diags
+
+
 # ---------------------------------------------------------------- declarations
 
 
