@@ -23,12 +23,14 @@ from engine.diagnostics import Diagnostics
 from engine.evidence.schemas import EvidenceSchema
 from engine.gcpause import gc_paused
 from engine.language import nodes
+from engine.language.expression_types import check_expressions
 from engine.language.graph import build_graph, find_cycles, judgement_order
 from engine.language.limits import Limits
 from engine.language.lint import lint
 from engine.language.load import LoadedSet, load
 from engine.language.resolve import Reference, Symbols, resolve
-from engine.language.typecheck import load_schemas, typecheck
+from engine.language.scale_rules import check_scales
+from engine.language.schema_files import load_schemas
 from engine.source import SourceFile
 
 
@@ -72,7 +74,6 @@ class _Run:
     diags: Diagnostics
     symbols: Symbols | None = None
     graph: nx.DiGraph | None = None
-    cyclic: bool = False
     schemas: dict[str, EvidenceSchema] = field(default_factory=dict)
 
 
@@ -88,7 +89,7 @@ def _graph(run: _Run) -> None:
 
 def _cycles(run: _Run) -> None:
     assert run.graph is not None
-    run.cyclic = find_cycles(run.graph, run.diags)
+    find_cycles(run.graph, run.diags)
 
 
 def _schemas(run: _Run) -> None:
@@ -98,7 +99,12 @@ def _schemas(run: _Run) -> None:
 
 def _types(run: _Run) -> None:
     assert run.symbols is not None
-    typecheck(run.symbols, run.schemas, run.diags)
+    check_expressions(run.symbols, run.schemas, run.diags)
+
+
+def _scales(run: _Run) -> None:
+    assert run.symbols is not None
+    check_scales(run.symbols, run.diags)
 
 
 def _test_evidence(run: _Run) -> None:
@@ -147,7 +153,8 @@ CHECKS: tuple[Check, ...] = (
     _graph,     # needs resolved `level(...)` targets and evidence reads for its edges
     _cycles,    # reports each whole cycle; the judgement order exists only without one
     _schemas,   # reads each evidence type's JSON Schema (E042) for the type checker
-    _types,     # field paths against those schemas, operand types, levels, aggregations
+    _types,     # field paths against those schemas, operand types, conditions
+    _scales,    # the scale's numbering, levels within it, aggregations
     _test_evidence,  # inline test evidence against those schemas (E043)
     _lint,      # warnings only; never blocks an assessment
 )
