@@ -8,8 +8,15 @@ from __future__ import annotations
 
 import pytest
 
-from engine.language.schema_types import (ANY, Ty, describe, field_type, from_schema,
-                                          item_type, property_schema)
+from engine.language.schema_types import (
+    ANY,
+    Ty,
+    describe,
+    field_type,
+    from_schema,
+    item_type,
+    property_schema,
+)
 
 DEFS = {"$defs": {"pct": {"type": ["number", "null"]}, "loop": {"$ref": "#/$defs/loop"}}}
 
