@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import MappingProxyType
 
 import networkx as nx
 
@@ -28,7 +27,7 @@ from engine.language.graph import build_graph, find_cycles, judgement_order
 from engine.language.limits import Limits
 from engine.language.lint import lint
 from engine.language.load import LoadedSet, load
-from engine.language.resolve import Reference, Symbols, resolve
+from engine.language.resolve import References, Symbols, resolve
 from engine.language.scale_rules import check_scales
 from engine.language.schema_files import load_schemas
 from engine.source import SourceFile
@@ -63,7 +62,7 @@ class CheckedSet:
     graph: nx.DiGraph
     order: tuple[str, ...]
     criteria_sha256: str
-    references: Mapping[nodes.Name, Reference] = field(compare=False, repr=False)
+    references: References = field(compare=False, repr=False)
 
 
 @dataclass
@@ -191,4 +190,4 @@ def _checked(run: _Run) -> CheckedSet:
         statements=dict(symbols.statements), criteria=dict(symbols.criteria),
         tests=tuple(symbols.tests), graph=graph, order=judgement_order(graph),
         criteria_sha256=run.loaded.criteria_sha256,
-        references=MappingProxyType(symbols.references))
+        references=symbols.references)

@@ -20,6 +20,7 @@ walk the expressions again.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -62,6 +63,40 @@ class Reference:
     number: int | None = None
 
 
+class References(Mapping[n.Name, Reference]):
+    """Name node -> what it stands for: read-only once the resolver has filled it in.
+
+    Looked up by the node's identity, not its value: hashing a node hashes its span,
+    which costs more than the look-up itself on a set of 10,000 names. The table holds
+    each node it has, so an identity is never reused while the table lives.
+    """
+
+    __slots__ = ("_by_id",)
+
+    def __init__(self) -> None:
+        self._by_id: dict[int, tuple[n.Name, Reference]] = {}
+
+    def _add(self, node: n.Name, ref: Reference) -> None:
+        self._by_id[id(node)] = (node, ref)
+
+    def __getitem__(self, node: n.Name) -> Reference:
+        return self._by_id[id(node)][1]
+
+    def get(self, node: n.Name, default: Reference | None = None) -> Reference | None:
+        found = self._by_id.get(id(node))
+        return default if found is None else found[1]
+
+    def __contains__(self, node: object) -> bool:
+        found = self._by_id.get(id(node))
+        return found is not None and found[0] is node
+
+    def __iter__(self) -> Iterator[n.Name]:
+        return (node for node, _ in self._by_id.values())
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+
 @dataclass
 class Symbols:
     """Everything the set declares, by id, plus what each judged node reads.
@@ -90,7 +125,7 @@ class Symbols:
     uses: dict[str, dict[str, Span]] = field(default_factory=dict)
     used_lets: set[tuple[str, str]] = field(default_factory=set)
     concerns: dict[str, tuple[str, n.Concern]] = field(default_factory=dict)  # text -> (owner, it)
-    references: dict[n.Name, Reference] = field(default_factory=dict)
+    references: References = field(default_factory=References)
 
     def kind(self, ident: str) -> str | None:
         entry = self.kinds.get(ident)
@@ -122,7 +157,7 @@ def resolve(files: tuple[n.File, ...]) -> tuple[Symbols, Diagnostics]:
 
 def resolve_expression(expr: n._Expr, *, evidence: frozenset[str] = frozenset(),
                        levels: dict[str, int] | None = None, names: frozenset[str] = frozenset(),
-                       owner: str = "criterion") -> tuple[dict[n.Name, Reference], Diagnostics]:
+                       owner: str = "criterion") -> tuple[References, Diagnostics]:
     """The references of one expression on its own (for tests and tools), given the
     ``evidence`` ids, the scale ``levels`` (id -> number), ``names`` already bound (as a
     quantifier's variables are) and the kind of node it sits in (``children`` is known
@@ -443,7 +478,7 @@ class _Walker:
         name, symbols = expr.id, self.symbols
         ref = self._reference(name, scope, at)
         if ref is not None:
-            symbols.references[expr] = ref
+            symbols.references._add(expr, ref)
             if ref.kind == "let":
                 symbols.used_lets.add((self.owner, name))
             elif ref.kind == "evidence":
