@@ -29,6 +29,7 @@ from engine.language import nodes as n
 from engine.language.check import CheckedSet, check_set
 from engine.language.condition_words import condition_words
 from engine.language.limits import Limits
+from engine.language.resolve import LOCAL, Reference, resolve_expression
 
 Fn = Callable[["Ctx"], Any]
 
@@ -445,8 +446,15 @@ def compile_path(path: Path, limits: Limits | None = None) -> CriteriaSet:
 def compile_expression(expr: n._Expr, *, evidence: frozenset[str] = frozenset(),
                        levels: Mapping[str, int] | None = None,
                        names: frozenset[str] = frozenset(), owner: str = "criterion") -> Fn:
-    """Compile one expression on its own (for tests and tools): ``f(ctx) -> value``."""
-    compiler = _ExprCompiler(evidence, levels or {}, SourceNames(Path.cwd()))
+    """Compile one expression on its own (for tests and tools): ``f(ctx) -> value``.
+
+    Its names are resolved by the resolver, as in a set; ValueError if one is unknown."""
+    references, _ = resolve_expression(expr, evidence=evidence, levels=dict(levels or {}),
+                                       names=names, owner=owner)
+    unknown = [e.id for e in n.walk(expr) if type(e) is n.Name and e not in references]
+    if unknown:
+        raise ValueError(f"unknown name `{unknown[0]}` in a {owner}")
+    compiler = _ExprCompiler(references, levels or {}, SourceNames(Path.cwd()))
     return compiler.expr(expr, _Scope(set(names), owner))
 
 
@@ -497,11 +505,11 @@ class SourceNames:
 
 
 class _ExprCompiler:
-    """Expressions -> closures. Knows only which names are evidence and scale levels."""
+    """Expressions -> closures. Reads what each name stands for from the resolver."""
 
-    def __init__(self, evidence: frozenset[str], levels: Mapping[str, int],
+    def __init__(self, references: Mapping[n.Name, Reference], levels: Mapping[str, int],
                  sources: SourceNames):
-        self.evidence = evidence
+        self.references = references
         self.level_ids = levels
         self.sources = sources
         self._constant: dict[int, bool] = {}
@@ -577,19 +585,18 @@ class _ExprCompiler:
         return lambda ctx: value
 
     def _name(self, e: n.Name, scope: _Scope) -> Fn:
-        name = e.id
-        if name in scope.locals:
+        ref = self.references[e]           # decided once, by the resolver
+        kind, name = ref.kind, ref.target
+        if kind in LOCAL:
             return lambda ctx: ctx.locals[name]
-        if name in self.evidence:
+        if kind == "evidence":
             return lambda ctx: ctx.docs[name]
-        if name in ("assessment", "provider"):
+        if kind == "fact":
             return lambda ctx: ctx.facts[name]
-        if name == "children":
+        if kind == "children":
             return lambda ctx: ctx.children
-        if name in self.level_ids:
-            level = self.level_ids[name]
-            return lambda ctx: level
-        raise AssertionError(f"the checker let an unknown name through: {name}")
+        level = ref.number
+        return lambda ctx: level
 
     def _field(self, e: n.Field, scope) -> Fn:
         return self._path(e, scope) or self._plain_field(e, scope)
@@ -818,7 +825,7 @@ class _Compiler(_ExprCompiler):
     """The whole set: criteria and parents, on top of the expression compiler."""
 
     def __init__(self, checked: CheckedSet, sources: SourceNames):
-        super().__init__(frozenset(checked.evidence), checked.levels, sources)
+        super().__init__(checked.references, checked.levels, sources)
         self.checked = checked
         self._lines: dict[str, list[str]] = {}
         self.titles = {**{k: e.title for k, e in checked.evidence.items()},
