@@ -1,5 +1,7 @@
 """Types from JSON Schemas: what is known of a value, and what a schema node says of it.
 
+References are followed by the one schema walker (``engine.evidence.schema_walk``).
+
 A type here is what is known of a value: the kinds it may be (number, string,
 date, duration, boolean, null, list, record) and, for evidence, the JSON
 Schema node that describes it. Where nothing is known (a schema without a
@@ -19,6 +21,7 @@ from typing import Any
 
 from engine.evidence.patterns import pattern_problem
 from engine.evidence.patterns import search as pattern_search
+from engine.evidence.schema_walk import deref
 
 # ---------------------------------------------------------------- types
 
@@ -66,27 +69,6 @@ def _without_null(kinds: frozenset[str]) -> frozenset[str] | None:
 
 
 # ---------------------------------------------------------------- JSON Schema
-
-
-def deref(node: Any, root: Any) -> Any:
-    """Follow local ``$ref`` pointers (``#/$defs/x``); an unresolvable one gives ``{}``."""
-    for _ in range(32):
-        if not isinstance(node, dict) or "$ref" not in node:
-            return node
-        ref = node["$ref"]
-        if not isinstance(ref, str) or not ref.startswith("#"):
-            return {}
-        target: Any = root
-        for part in [p for p in ref[1:].split("/") if p]:
-            part = part.replace("~1", "/").replace("~0", "~")
-            if isinstance(target, dict) and part in target:
-                target = target[part]
-            elif isinstance(target, list) and part.isdigit() and int(part) < len(target):
-                target = target[int(part)]
-            else:
-                return {}
-        node = target
-    return {}
 
 
 def from_schema(node: Any, root: Any) -> Ty:

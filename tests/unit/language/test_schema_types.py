@@ -18,7 +18,8 @@ from engine.language.schema_types import (
     property_schema,
 )
 
-DEFS = {"$defs": {"pct": {"type": ["number", "null"]}, "loop": {"$ref": "#/$defs/loop"}}}
+DEFS = {"$defs": {"pct": {"type": ["number", "null"]}, "loop": {"$ref": "#/$defs/loop"},
+                  "n": {"$anchor": "count", "type": "integer"}}}
 
 
 @pytest.mark.parametrize("node,kinds", [
@@ -35,6 +36,8 @@ DEFS = {"$defs": {"pct": {"type": ["number", "null"]}, "loop": {"$ref": "#/$defs
     ({"oneOf": [{"type": "string"}, {}]}, None),         # one part says nothing: unknown
     ({"$ref": "#/$defs/pct"}, {"number", "null"}),
     ({"$ref": "#/$defs/nothing"}, None),                 # unresolvable: nothing known
+    ({"$ref": "#count"}, {"number"}),                    # an anchor (the schema walker's)
+    ({"$ref": "#/%24defs/pct"}, {"number", "null"}),     # percent-encoded, as in a URI
     ({"$ref": "#/$defs/loop"}, None),                    # a loop ends, knowing nothing
     ({"$ref": "other.json#/x"}, None),                   # not local: never followed
     ({"type": "frobnicate"}, None),                      # a type we do not know
