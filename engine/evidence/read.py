@@ -35,16 +35,20 @@ SUFFIXES = (".json", ".yaml", ".yml")
 
 
 class ReadError(Exception):
-    """One file cannot be read: ``message`` says why, ``at`` where.
+    """One file cannot be read: ``message`` says why, ``at`` where, ``code`` which kind.
 
     ``at`` is ``line:column`` (both from 1) for a syntax error, a JSON pointer
-    when only the place in the data is known, or empty.
+    when only the place in the data is known, or empty. ``code`` is the
+    diagnostic code (engine/diagnostics.py): E203, text that cannot be read as
+    JSON or YAML, unless the one raising it says otherwise.
     """
 
-    def __init__(self, message: str, at: str = "", help: str | None = None):
+    def __init__(self, message: str, at: str = "", help: str | None = None,
+                 code: str = "E203"):
         self.message = message
         self.at = at
         self.help = help
+        self.code = code
         self.text: str | None = None
         super().__init__(f"{at}: {message}" if at else message)
 
