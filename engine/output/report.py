@@ -1,7 +1,7 @@
 """Reports: a result document rendered as one self-contained HTML page or as Markdown.
 
 The templates in ``reports/`` receive only ``result`` (the plain result
-document) and ``options`` (``engine.api.AssessOptions``); everything they show
+document) and ``options`` (``engine.options.AssessOptions``); everything they show
 is formatted by the filters here, so templates hold no logic beyond layout.
 
 Two rules hold for every value taken from a bundle or a criteria file:
@@ -10,7 +10,7 @@ and a count of people (a read whose pointer ends in one of
 ``PEOPLE_COUNT_FIELDS``) below ``options.suppress_below`` is shown as
 "fewer than N".
 
->>> from engine.api import AssessOptions                        # doctest: +SKIP
+>>> from engine.options import AssessOptions                       # doctest: +SKIP
 >>> html = render(result, "html", AssessOptions())              # doctest: +SKIP
 """
 
@@ -26,6 +26,7 @@ from markupsafe import Markup, escape
 
 from engine import words
 from engine.errors import UsageError
+from engine.options import AssessOptions
 from engine.output.board import about, board, coverage_words, next_step, plain
 from engine.output.trace import file_targets, trace_html, trace_md
 from engine.resources import data_dir
@@ -108,7 +109,7 @@ def environment(fmt: str) -> Environment:
     return env
 
 
-def render(result: dict[str, Any], fmt: str, options: Any, *, media: str = "screen",
+def render(result: dict[str, Any], fmt: str, options: AssessOptions, *, media: str = "screen",
            view: dict[str, Any] | None = None) -> str:
     """The report of ``result`` in ``fmt`` ("html" or "md") as text.
 
@@ -244,7 +245,7 @@ def is_people_count(read: dict[str, Any]) -> bool:
 
 
 def small_group_share(read: dict[str, Any], siblings: list[dict[str, Any]] | None,
-                      options: Any) -> bool:
+                      options: AssessOptions) -> bool:
     """True when ``read`` is a share (percent, rate) of a group whose count, read beside it
     from the same file and object, is below ``options.suppress_below``."""
     if not siblings:
@@ -261,7 +262,7 @@ def small_group_share(read: dict[str, Any], siblings: list[dict[str, Any]] | Non
     return False
 
 
-def _suppressed(value: Any, options: Any) -> bool:
+def _suppressed(value: Any, options: AssessOptions) -> bool:
     return (isinstance(value, (int, float)) and not isinstance(value, bool)
             and value < options.suppress_below)
 
@@ -285,7 +286,7 @@ def _plain(value: Any) -> str:
     return text
 
 
-def read_value(read: dict[str, Any], options: Any,
+def read_value(read: dict[str, Any], options: AssessOptions,
                siblings: list[dict[str, Any]] | None = None) -> str:
     """The value of one read as a report may show it (sensitive and small counts kept back).
 
@@ -303,7 +304,7 @@ def read_value(read: dict[str, Any], options: Any,
     return _plain(value)
 
 
-def let_value(event: dict[str, Any], options: Any) -> str:
+def let_value(event: dict[str, Any], options: AssessOptions) -> str:
     """The value of a ``let``; withheld when any read behind it is, like the reads themselves."""
     reads = event.get("reads") or []
     if any(r.get("sensitive") for r in reads) and not options.include_sensitive:

@@ -15,6 +15,7 @@ from typing import Any
 from markupsafe import Markup
 from markupsafe import escape as _markup_escape
 
+from engine.options import AssessOptions
 from engine.words import printable
 
 
@@ -44,7 +45,7 @@ def file_targets(result: dict[str, Any]) -> dict[str, str]:
     return out
 
 
-def _reads_html(event: dict[str, Any], result: dict[str, Any], options: Any,
+def _reads_html(event: dict[str, Any], result: dict[str, Any], options: AssessOptions,
                 targets: dict[str, str]) -> str:
     from engine.output.report import SENSITIVE_TEXT, evidence_ref, read_value
 
@@ -101,7 +102,7 @@ def _item(kind_class: str, mark: str, what: str, source: Any, body: str = "") ->
             f"</span>\n{body}</li>")
 
 
-def trace_html(node: dict[str, Any], result: dict[str, Any], options: Any,
+def trace_html(node: dict[str, Any], result: dict[str, Any], options: AssessOptions,
                targets: dict[str, str] | None = None) -> Markup:
     """The ``<li>`` of each trace event of ``node``, in order. ``targets`` is
     ``file_targets(result)``, made once per report."""
@@ -139,12 +140,10 @@ def trace_html(node: dict[str, Any], result: dict[str, Any], options: Any,
         elif kind == "ladder":
             out.append(_item("ladder", "→", f"Result of the levels: {escape(event.get('text'))}",
                              source))
-        elif kind == "warning":
-            out.append(_item("warning", "!", f"Note: {escape(event.get('message'))}", source))
     return Markup("\n".join(out))
 
 
-def trace_md(node: dict[str, Any], options: Any) -> str:
+def trace_md(node: dict[str, Any], options: AssessOptions) -> str:
     """The trace events of ``node`` as Markdown list items (each value escaped), one a line."""
     from engine.output.report import (
         _MdSafe,
@@ -185,8 +184,6 @@ def trace_md(node: dict[str, Any], options: Any) -> str:
                          f"{md_escape(let_value(event, options))} ({source}){reads_md(event)}")
         elif kind == "ladder":
             lines.append(f"- Result of the levels: {md_escape(event.get('text'))}")
-        elif kind == "warning":
-            lines.append(f"- Note: {md_escape(event.get('message'))} ({source})")
     if not lines:
         lines.append("- No evidence was read for this criterion.")
     return _MdSafe("\n".join(lines) + "\n")
