@@ -34,7 +34,7 @@ from engine.judge.record import (
     outcome_text,
     shown_value,
 )
-from engine.language.diagnostics import did_you_mean
+from engine.diagnostics import did_you_mean
 from engine.output.results import events_of
 
 _RUNG = {"true": "met", "false": "not met", "unknown": "unknown"}
