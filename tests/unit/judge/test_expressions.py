@@ -61,7 +61,6 @@ class Plain(_ExprCompiler):
 
 def compiled(cls, text: str):
     expr = parse_expression(text)
-    # names resolved by the resolver, as in a set (the compiler reads its references)
     references, _ = resolve_expression(expr, evidence=frozenset({"s"}),
                                        levels={"developing": 2})
     compiler = cls(references, {"developing": 2}, SourceNames(Path.cwd()))
