@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from engine import words
 from engine.judge import values as v
 from engine.judge.aggregate import aggregate_levels
 from engine.judge.compile import (
@@ -388,11 +389,8 @@ def _pair_text(low_text: str, high_text: str, low: int, high: int) -> str:
 
 
 def _ladder_text(outcomes: dict[int, Any], low: int, high: int) -> str:
-    if not outcomes:
-        return "no rungs: level 1"
-    parts = [f"rung {level} {outcome_text(o)}" for level, o in sorted(outcomes.items())]
-    verdict = f"level {low}" if low == high else f"level {low}, could be {high}"
-    return f"{', '.join(parts)}: {verdict}"
+    return words.ladder([(level, outcome_text(o)) for level, o in sorted(outcomes.items())],
+                        low, high)
 
 
 def _advice(c: CompiledCriterion, outcomes: dict[int, Any], events: list) -> str | None:

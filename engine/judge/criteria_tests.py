@@ -9,13 +9,13 @@ says which rungs and caps were seen true, false and unknown across the tests.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
+from engine import words
 from engine.errors import BundleError, WellledError
 from engine.judge.assess import Evaluation, documents, facts, manifest_dict
 from engine.judge.compile import CompiledCriterion, CriteriaSet, SourceNames
@@ -113,10 +113,6 @@ def _run_one(criteria: CriteriaSet, test: n.Test, crit_file: Path,
     return outcome
 
 
-_STATE_WORDS = {"raised": "raised", "not_raised": "not raised", "not_checked":
-                "not checked (its condition is unknown)"}
-
-
 def _check_concern(e: n.ConcernExpectation, judgements: dict[str, Judgement],
                    where: str) -> str | None:
     """``expect concern "TEXT" is raised | not_raised | not_checked``."""
@@ -127,7 +123,7 @@ def _check_concern(e: n.ConcernExpectation, judgements: dict[str, Judgement],
             if concern.state == e.state:
                 return None
             lines = [f'  {where}: expect concern "{e.text}" is {e.state}',
-                     f"  but it is {_STATE_WORDS[concern.state]}",
+                     f"  but it is {words.concern_state(concern.state)}",
                      f"  concern of {node_id} ({concern.source}):"]
             for event in judgement.of_kind(Concern):
                 if event.text == e.text:
@@ -212,9 +208,7 @@ def _check(criteria: CriteriaSet, e: n.Expectation, j: Judgement, where: str) ->
 def _actual_text(j: Judgement) -> str:
     if j.low is None:
         return f"is {j.status}"
-    if j.low == j.high:
-        return f"is {j.low} ({j.status})"
-    return f"is {j.low} to {j.high} ({j.status})"
+    return f"is {words.level_range(j.low, j.high)} ({j.status})"
 
 
 def _trace_text(criteria: CriteriaSet, node_id: str, j: Judgement) -> str:
@@ -226,7 +220,8 @@ def _trace_text(criteria: CriteriaSet, node_id: str, j: Judgement) -> str:
             lines.append(f"    {e.kind} {e.level} ({e.source}): {outcome_text(e.outcome)}"
                          + (f"  [{reads}]" if reads else ""))
         elif kind is Let:
-            lines.append(f"    let {e.name} = {_json(shown_value(e.value, True))} ({e.source})")
+            lines.append(f"    let {e.name} = {words.trace_value(shown_value(e.value, True))}"
+                         f" ({e.source})")
         elif kind is Category:
             lines.append(f"    category {e.category}: {e.text}")
         elif kind is Ladder or kind is Aggregate:
@@ -240,12 +235,7 @@ def _trace_text(criteria: CriteriaSet, node_id: str, j: Judgement) -> str:
 
 def _read_text(r: Read) -> str:
     where = f"{r.file}#{r.pointer}" if r.file else f"{r.type}#{r.pointer} (not provided)"
-    value = "unknown" if not r.known else _json(r.value)
-    return f"{where} = {value}"
-
-
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return f"{where} = {words.trace_value(r.value, r.known)}"
 
 
 # ---------------------------------------------------------------- reports

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from engine.judge.values import UNKNOWN, Ev, Gap
+from engine.judge.values import UNKNOWN, Ev, Gap, to_json
 
 # An outcome is True, False or UNKNOWN (three-valued logic); written "true", "false",
 # "unknown" in result.json.
@@ -327,8 +327,6 @@ def shown_value(r: Any, include: bool, sensitive: bool | None = None) -> Any:
     """A read's (or a let's) value as the outputs may show it, JSON-ready: ``None`` for
     evidence not provided, ``"[sensitive]"`` for a sensitive field unless ``include``.
     ``sensitive``: when the caller has already asked ``is_sensitive``."""
-    from engine.judge.values import to_json
-
     t = type(r)
     if t is Gap:
         return None

@@ -14,7 +14,6 @@ raise_concerns: Staff can raise concerns without fear of reprisal
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from engine import words
@@ -37,7 +36,6 @@ from engine.judge.record import (
 from engine.diagnostics import did_you_mean
 from engine.output.results import events_of
 
-_RUNG = {"true": "met", "false": "not met", "unknown": "unknown"}
 
 
 def explain_text(result: dict[str, Any], node_id: str) -> str:
@@ -90,20 +88,12 @@ def judgement_line(node: dict[str, Any], nodes: dict[str, Any]) -> str:
     return f"{text} ({', '.join(detail)})" if detail else text
 
 
-def _value(value: Any, known: bool = True) -> str:
-    if not known:
-        return "unknown"
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
-
-
 def _judgement(node: dict[str, Any]) -> str:
     status = node["status"].replace("_", " ")
     if node["level"] is None:
         return status
-    if node["max_level"] not in (None, node["level"]):
-        return (f"{status}: {node['label']}, could be {node['max_label']} "
-                f"({node['level']} to {node['max_level']})")
-    return f"{status}: {node['label']} ({node['level']})"
+    text = words.judgement(node["label"], node["max_label"], node["level"], node["max_level"])
+    return f"{status}: {text} ({words.level_range(node['level'], node['max_level'])})"
 
 
 def _heading(result: dict[str, Any], node_id: str, node: dict[str, Any]) -> list[str]:
@@ -127,16 +117,15 @@ def _reads(event: Applies | Let | Rung | Cap | Concern) -> list[str]:
     for read in event.reads:
         where = read.file or f"{read.type} (not provided)"
         note = " (sensitive)" if read.sensitive else ""
-        out.append(f"    {where}#{read.pointer} = {_value(read.value, read.known)}{note}")
+        out.append(f"    {where}#{read.pointer} = {words.trace_value(read.value, read.known)}"
+                   f"{note}")
     if event.reads_omitted:
         out.append(f"    and {event.reads_omitted} more values read, not listed here")
     return out
 
 
-def _span(low: int | None, high: int | None) -> str:
-    if low is None:
-        return "no level"
-    return str(low) if high in (None, low) else f"{low} to {high}"
+def _span(event: Ladder | Aggregate | Category) -> str:
+    return words.level_range(event.low, event.high, none="no level")
 
 
 def _inputs(inputs: tuple[Input, ...]) -> str:
@@ -152,38 +141,37 @@ def _event(event: Event, nodes: dict[str, Any], labels: dict[int, str]) -> list[
     if kind is Applies:
         return [f"applies ({src}): {outcome_text(event.outcome)}", *_reads(event)]
     if kind is Let:
-        return [f"let {event.name} = {_value(shown_value(event.value, True), event.known)}"
+        return [f"let {event.name} = "
+                f"{words.trace_value(shown_value(event.value, True), event.known)}"
                 f" ({src})", *_reads(event)]
     if kind is Rung:
         label = f" {labels[event.level]}" if labels.get(event.level) else ""
-        lines = [f"rung {event.level}{label} ({src}): {_RUNG[outcome_text(event.outcome)]}"]
+        lines = [f"rung {event.level}{label} ({src}): "
+                 f"{words.rung_outcome(outcome_text(event.outcome))}"]
         lines += _reads(event)
         if event.because:
             lines.append(f"    because: {event.because}")
         return lines
     if kind is Cap:
-        effect = {"both": f"level held at {event.level}",
-                  "low": f"assured level held at {event.level}"}.get(
-            event.effect or "", "no effect")
+        effect = words.cap_outcome(outcome_text(event.outcome), event.level, event.effect)
         lines = [f"cap {event.level} ({src}): {outcome_text(event.outcome)}, {effect}"]
         lines += _reads(event)
         if event.because:
             lines.append(f"    because: {event.because}")
         return lines
     if kind is Ladder:
-        return [f"ladder: {event.text} -> {_span(event.low, event.high)}"]
+        return [f"ladder: {event.text} -> {_span(event)}"]
     if kind is Aggregate or kind is Category:
         what = (f"category {event.category} by {event.aggregation}" if kind is Category
                 else f"aggregate by {event.aggregation} ({event.method})")
         return [f"{what} ({src}): {_inputs(event.inputs)}",
                 f"    {event.text}",
-                f"    -> {_span(event.low, event.high)}"]
+                f"    -> {_span(event)}"]
     if kind is Excluded:
         title = nodes.get(event.id, {}).get("title", "")
         return [f"left out: {event.id} ({title}): {event.status.replace('_', ' ')}"]
     # a Concern: the only kind left
-    state = {"true": "raised", "false": "not raised",
-             "unknown": "not checked (evidence not provided)"}[outcome_text(event.outcome)]
+    state = words.concern_outcome(outcome_text(event.outcome))
     lines = [f"concern ({src}): {state}: {event.text}", *_reads(event)]
     if event.advice and event.outcome is True:
         lines.append(f"    to discuss: {event.advice}")

@@ -13,7 +13,7 @@ are already ISO strings. Its shape is the contract in ``reports/result.schema.js
 from __future__ import annotations
 
 import json
-import re
+import operator
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -248,24 +248,13 @@ def _part_words(criteria: CriteriaSet, item: Unmet, include: bool) -> str:
     subject = part.subject or "the value"
     wanted = _value_words(threshold, part.percent, places)
     if part.threshold_text:
-        wanted += f" ({_relative_date(part.threshold_text)})"
+        wanted += f" ({words.relative_date(part.threshold_text)})"
     if part.op in ("in", "not in") and part.threshold_left:
         if part.op == "in":
             return f"{subject} does not yet include {wanted}; this level needs it"
         return f"{subject} includes {wanted}; this level needs it not to"
     need = words.needs(part.op, wanted, part.threshold_left, dates=hasattr(threshold, "isoformat"))
     return f"{subject} is {shown}; this level needs {need}"
-
-
-_RELATIVE = re.compile(r"^assessment\.date ([-+]) (\d+(?:\.\d+)?) (\w+)$")
-
-
-def _relative_date(text: str) -> str:
-    """ "assessment.date - 12 months" -> "12 months before the assessment date"."""
-    m = _RELATIVE.match(text)
-    if not m:
-        return text
-    return f"{m.group(2)} {m.group(3)} {'before' if m.group(1) == '-' else 'after'} the assessment date"
 
 
 def _decimals(value: Any) -> int:
@@ -276,23 +265,14 @@ def _decimals(value: Any) -> int:
 
 
 def _value_words(value: Any, percent: bool = False, places: int = 1) -> str:
-    if value is UNKNOWN or value is None:
-        return "not known" if value is UNKNOWN else "none"
+    """A value compared, in words: the judge's own kinds of value here, the rest by words."""
+    if value is UNKNOWN:
+        return words.NOT_KNOWN
     if type(value) is Range:
         return words.level_range(value.low, value.high)
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int | float):
-        return words.percent(value, places) if percent else words.number(value, places)
-    if isinstance(value, list):
-        if 0 < len(value) <= 6 and all(isinstance(x, str | int | float) for x in value):
-            return " or ".join(_value_words(x, percent, places) for x in value)
-        return words.plural(len(value), "item")
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if isinstance(value, v.Dur):
+    if type(value) is v.Dur:
         return f"{words.number(value.amount)} {value.unit}"
-    return f'"{value}"' if isinstance(value, str) else str(value)
+    return words.value_words(value, percent, places)
 
 
 def _gap_words(criteria: CriteriaSet, reads: tuple) -> str:
@@ -401,17 +381,25 @@ def event_document(event: Event, label, include: bool) -> dict[str, Any]:
     return out
 
 
-def _read(d: dict[str, Any]) -> Read:
-    return Read(d["type"], d["file"], d["pointer"], d["known"], d["sensitive"], d["value"])
+# Reading back is on the path of every report (hundreds of events and reads a bundle), so
+# records are made as tuples are: fields taken in order by one itemgetter, then
+# tuple.__new__ (what a NamedTuple's own constructor does, without its argument handling).
+_new = tuple.__new__
+_READ_FIELDS = operator.itemgetter(*Read._fields)
 
 
 def _reads_of(d: dict[str, Any]) -> tuple[Read, ...]:
-    return tuple(_read(r) for r in d.get("reads") or ())
+    reads = d.get("reads")
+    if not reads:
+        return ()
+    return tuple([_new(Read, _READ_FIELDS(r)) for r in reads])
 
 
 def _levels_of(d: dict[str, Any]) -> tuple[LevelUse, ...]:
-    return tuple(LevelUse(lv["id"], lv["low"], lv["high"], lv.get("status"))
-                 for lv in d.get("levels") or ())
+    levels = d.get("levels")
+    if not levels:
+        return ()
+    return tuple(LevelUse(lv["id"], lv["low"], lv["high"], lv.get("status")) for lv in levels)
 
 
 def _let_value(value: Any) -> Any:
@@ -429,15 +417,19 @@ def event_of(d: dict[str, Any]) -> Event:
     cap, ``method`` of a category, an input's ``status``) is None when it is left out.
     Raises ``ValueError`` for a kind the judge does not produce."""
     kind = d.get("kind")
-    if kind == "rung" or kind == "cap":
-        args = (d["level"], d["source"], OUTCOMES[d["outcome"]], d.get("because"),
-                d.get("advice"), _reads_of(d), d.get("reads_omitted", 0), _levels_of(d))
-        return Rung(*args) if kind == "rung" else Cap(*args, d.get("effect"))
+    if kind == "rung":
+        return _new(Rung, (d["level"], d["source"], OUTCOMES[d["outcome"]], d.get("because"),
+                           d.get("advice"), _reads_of(d), d.get("reads_omitted", 0),
+                           _levels_of(d)))
+    if kind == "cap":
+        return _new(Cap, (d["level"], d["source"], OUTCOMES[d["outcome"]], d.get("because"),
+                          d.get("advice"), _reads_of(d), d.get("reads_omitted", 0),
+                          _levels_of(d), d.get("effect")))
     if kind == "let":
-        return Let(d["name"], d["source"], _let_value(d.get("value")), d["known"],
-                   _reads_of(d), d.get("reads_omitted", 0))
+        return _new(Let, (d["name"], d["source"], _let_value(d.get("value")), d["known"],
+                          _reads_of(d), d.get("reads_omitted", 0)))
     if kind == "ladder":
-        return Ladder(d["low"], d["high"], d["source"], d["text"])
+        return _new(Ladder, (d["low"], d["high"], d["source"], d["text"]))
     if kind == "applies":
         return Applies(d["source"], OUTCOMES[d["outcome"]], _reads_of(d),
                        d.get("reads_omitted", 0))
@@ -460,7 +452,7 @@ def event_of(d: dict[str, Any]) -> Event:
 def events_of(node: dict[str, Any]) -> tuple[Event, ...]:
     """A written node's ``trace`` (result.json, loaded or just made) as typed events: the
     one way explain and the reports read the events of a result document."""
-    return tuple(event_of(d) for d in node.get("trace") or ())
+    return tuple([event_of(d) for d in node.get("trace") or ()])
 
 
 def _reads(reads: tuple | list, include: bool) -> list[dict]:
