@@ -26,6 +26,7 @@ from engine.judge import values as v
 from engine.judge.assess import evaluate
 from engine.judge.compile import CompiledCriterion, CriteriaSet
 from engine.judge.record import (
+    EVENTS,
     OUTCOMES,
     Aggregate,
     Applies,
@@ -390,16 +391,18 @@ _READ_FIELDS = operator.itemgetter(*Read._fields)
 
 def _reads_of(d: dict[str, Any]) -> tuple[Read, ...]:
     reads = d.get("reads")
-    if not reads:
-        return ()
-    return tuple([_new(Read, _READ_FIELDS(r)) for r in reads])
+    return tuple([_new(Read, _READ_FIELDS(r)) for r in reads]) if reads else ()
 
 
 def _levels_of(d: dict[str, Any]) -> tuple[LevelUse, ...]:
     levels = d.get("levels")
     if not levels:
         return ()
-    return tuple(LevelUse(lv["id"], lv["low"], lv["high"], lv.get("status")) for lv in levels)
+    return tuple([LevelUse(lv["id"], lv["low"], lv["high"], lv.get("status")) for lv in levels])
+
+
+def _inputs_of(d: dict[str, Any]) -> tuple[Input, ...]:
+    return tuple([Input(i["id"], i["low"], i["high"], i.get("status")) for i in d["inputs"]])
 
 
 def _let_value(value: Any) -> Any:
@@ -409,6 +412,34 @@ def _let_value(value: Any) -> Any:
     return value
 
 
+# One reader per kind (a field the schema lets a document leave out is read with .get).
+_READERS: dict[str, Any] = {
+    "rung": lambda d: _new(Rung, (
+        d["level"], d["source"], OUTCOMES[d["outcome"]], d.get("because"), d.get("advice"),
+        _reads_of(d), d.get("reads_omitted", 0), _levels_of(d))),
+    "cap": lambda d: _new(Cap, (
+        d["level"], d["source"], OUTCOMES[d["outcome"]], d.get("because"), d.get("advice"),
+        _reads_of(d), d.get("reads_omitted", 0), _levels_of(d), d.get("effect"))),
+    "let": lambda d: _new(Let, (
+        d["name"], d["source"], _let_value(d.get("value")), d["known"], _reads_of(d),
+        d.get("reads_omitted", 0))),
+    "ladder": lambda d: _new(Ladder, (d["low"], d["high"], d["source"], d["text"])),
+    "applies": lambda d: _new(Applies, (
+        d["source"], OUTCOMES[d["outcome"]], _reads_of(d), d.get("reads_omitted", 0))),
+    "concern": lambda d: _new(Concern, (
+        d["text"], d.get("advice"), d["source"], OUTCOMES[d["outcome"]], _reads_of(d),
+        d.get("reads_omitted", 0), _levels_of(d))),
+    "aggregate": lambda d: _new(Aggregate, (
+        d["aggregation"], d["method"], d["source"], d["low"], d["high"], _inputs_of(d),
+        d["text"])),
+    "category": lambda d: _new(Category, (
+        d["category"], d["aggregation"], d.get("method"), d["source"], d["low"], d["high"],
+        _inputs_of(d), d["text"])),
+    "excluded": lambda d: _new(Excluded, (d["id"], d["status"], d["source"])),
+}
+assert set(_READERS) == set(EVENTS)
+
+
 def event_of(d: dict[str, Any]) -> Event:
     """One written trace event (a dict of result.json) as the record's typed event.
 
@@ -416,43 +447,23 @@ def event_of(d: dict[str, Any]) -> Event:
     (a range as ``Range``); a field the schema lets a document leave out (``advice`` of a
     cap, ``method`` of a category, an input's ``status``) is None when it is left out.
     Raises ``ValueError`` for a kind the judge does not produce."""
-    kind = d.get("kind")
-    if kind == "rung":
-        return _new(Rung, (d["level"], d["source"], OUTCOMES[d["outcome"]], d.get("because"),
-                           d.get("advice"), _reads_of(d), d.get("reads_omitted", 0),
-                           _levels_of(d)))
-    if kind == "cap":
-        return _new(Cap, (d["level"], d["source"], OUTCOMES[d["outcome"]], d.get("because"),
-                          d.get("advice"), _reads_of(d), d.get("reads_omitted", 0),
-                          _levels_of(d), d.get("effect")))
-    if kind == "let":
-        return _new(Let, (d["name"], d["source"], _let_value(d.get("value")), d["known"],
-                          _reads_of(d), d.get("reads_omitted", 0)))
-    if kind == "ladder":
-        return _new(Ladder, (d["low"], d["high"], d["source"], d["text"]))
-    if kind == "applies":
-        return Applies(d["source"], OUTCOMES[d["outcome"]], _reads_of(d),
-                       d.get("reads_omitted", 0))
-    if kind == "concern":
-        return Concern(d["text"], d.get("advice"), d["source"], OUTCOMES[d["outcome"]],
-                       _reads_of(d), d.get("reads_omitted", 0), _levels_of(d))
-    if kind == "aggregate" or kind == "category":
-        inputs = tuple(Input(i["id"], i["low"], i["high"], i.get("status"))
-                       for i in d["inputs"])
-        if kind == "aggregate":
-            return Aggregate(d["aggregation"], d["method"], d["source"], d["low"], d["high"],
-                             inputs, d["text"])
-        return Category(d["category"], d["aggregation"], d.get("method"), d["source"],
-                        d["low"], d["high"], inputs, d["text"])
-    if kind == "excluded":
-        return Excluded(d["id"], d["status"], d["source"])
-    raise ValueError(f"a trace event of a kind the judge does not produce: {kind!r}")
+    reader = _READERS.get(d.get("kind"))
+    if reader is None:
+        raise ValueError(f"a trace event of a kind the judge does not produce: "
+                         f"{d.get('kind')!r}")
+    return reader(d)
 
 
 def events_of(node: dict[str, Any]) -> tuple[Event, ...]:
     """A written node's ``trace`` (result.json, loaded or just made) as typed events: the
     one way explain and the reports read the events of a result document."""
-    return tuple([event_of(d) for d in node.get("trace") or ()])
+    trace = node.get("trace")
+    if not trace:
+        return ()
+    try:
+        return tuple([_READERS[d["kind"]](d) for d in trace])
+    except KeyError:
+        return tuple([event_of(d) for d in trace])    # the same, naming what is wrong
 
 
 def _reads(reads: tuple | list, include: bool) -> list[dict]:

@@ -41,8 +41,23 @@ def trace_events(result: dict[str, Any]) -> dict[str, tuple[Event, ...]]:
     return {node_id: events_of(node) for node_id, node in result["results"].items()}
 
 
-def _labels(result: dict[str, Any]) -> dict[int, str]:
-    return {step["level"]: step["label"] for step in result["framework"]["scale"]}
+@lru_cache(maxsize=8192)
+def _link_html(file: str | None, type_: str, pointer: str, target: str | None) -> str:
+    # A pure memo: the same fields are read by several rungs, and again in every report.
+    ref = escape(f"{file or f'{type_} (not provided)'}#{pointer or ''}")
+    return f'<a href="#{target}"><code>{ref}</code></a>' if target else f"<code>{ref}</code>"
+
+
+@lru_cache(maxsize=8192)
+def _ref_md(file: str | None, type_: str, pointer: str) -> str:
+    from engine.output.report import md_code
+
+    return md_code(f"{file or f'{type_} (not provided)'}#{pointer or ''}")
+
+
+def _label(scale: list[dict[str, Any]], level: int) -> str | None:
+    """The scale label of a rung's level, as result.json writes it (the scale's level-th step)."""
+    return scale[level - 1]["label"] if 0 < level <= len(scale) else None
 
 
 def file_targets(result: dict[str, Any]) -> dict[str, str]:
@@ -61,7 +76,7 @@ def file_targets(result: dict[str, Any]) -> dict[str, str]:
 
 def _reads_html(event: Applies | Let | Rung | Cap, options: AssessOptions,
                 targets: dict[str, str]) -> str:
-    from engine.output.report import SENSITIVE_TEXT, evidence_ref, read_value
+    from engine.output.report import SENSITIVE_TEXT, read_value
 
     reads = event.reads
     if not reads:
@@ -69,9 +84,8 @@ def _reads_html(event: Applies | Let | Rung | Cap, options: AssessOptions,
     show_sensitive = options.include_sensitive
     parts = ['<ul class="reads">']
     for read in reads:
-        ref = escape(evidence_ref(read))
-        target = targets.get(read.file or "")
-        link = f'<a href="#{target}"><code>{ref}</code></a>' if target else f"<code>{ref}</code>"
+        file = read.file
+        link = _link_html(file, read.type, read.pointer, targets.get(file or ""))
         classes = "value"
         if not read.known:
             classes += " unknown"
@@ -122,14 +136,14 @@ def trace_html(events: tuple[Event, ...], result: dict[str, Any], options: Asses
 
     if targets is None:
         targets = file_targets(result)
-    labels = _labels(result)
+    scale = result["framework"]["scale"]
     out = []
     for event in events:
         kind = type(event)
         if kind is Rung or kind is Cap or kind is Applies:
             outcome = outcome_text(event.outcome)
             if kind is Rung:
-                label = labels.get(event.level)
+                label = _label(scale, event.level)
                 label = f" ({escape(label)})" if label else ""
                 what = f"Level {escape(event.level)}{label}"
             elif kind is Cap:
@@ -160,7 +174,6 @@ def trace_md(events: tuple[Event, ...], options: AssessOptions, result: dict[str
     """The trace events of one node as Markdown list items (each value escaped), one a line."""
     from engine.output.report import (
         _MdSafe,
-        evidence_ref,
         let_value,
         md_code,
         md_escape,
@@ -170,21 +183,21 @@ def trace_md(events: tuple[Event, ...], options: AssessOptions, result: dict[str
 
     def reads_md(event: Applies | Let | Rung | Cap) -> str:
         reads = event.reads
-        text = "".join(f"\n    - {md_code(evidence_ref(read))} = "
+        text = "".join(f"\n    - {_ref_md(read.file, read.type, read.pointer)} = "
                        f"{md_escape(read_value(read, options, reads))}" for read in reads)
         if event.reads_omitted:
             text += (f"\n    - and {md_escape(event.reads_omitted)} more values read, "
                      "not listed here")
         return text
 
-    labels = _labels(result)
+    scale = result["framework"]["scale"]
     lines = []
     for event in events:
         kind = type(event)
         if kind is Rung or kind is Cap or kind is Applies:
             source = md_escape(event.source)
             if kind is Rung:
-                label = labels.get(event.level)
+                label = _label(scale, event.level)
                 label = f" ({md_escape(label)})" if label else ""
                 what = f"Level {md_escape(event.level)}{label}"
             elif kind is Cap:

@@ -154,3 +154,37 @@ def test_reading_a_kind_the_judge_never_produces_is_refused() -> None:
 def test_the_schema_names_exactly_the_kinds_the_judge_produces() -> None:
     kinds = result_schema()["$defs"]["event"]["properties"]["kind"]["enum"]
     assert set(kinds) == set(EVENTS)
+
+
+ENGINE = ROOT / "engine"
+WRITER = {ENGINE / "output" / "results.py", ENGINE / "judge" / "record.py"}
+# Keys that exist only in result.json's trace events: reading one outside the writer means a
+# reader with its own idea of the keys.
+EVENT_ONLY = {"trace", "reads_omitted", "effect", "because", "inputs"}
+
+
+def _key_reads(path: Path) -> list[str]:
+    import ast
+
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        key = None
+        if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
+            key = node.slice.value
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+              and node.func.attr == "get" and node.args
+              and isinstance(node.args[0], ast.Constant)):
+            key = node.args[0].value
+        if key in EVENT_ONLY:
+            found.append(f"{path.relative_to(ROOT)}:{node.lineno} reads [{key!r}]")
+    return found
+
+
+def test_only_the_writer_reads_the_written_events() -> None:
+    """Every other reader takes typed events (``results.events_of``), never the dicts."""
+    found = [hit for path in sorted(ENGINE.rglob("*.py")) if path not in WRITER
+             for hit in _key_reads(path)]
+    templates = sorted((ROOT / "reports").glob("*.j2"))
+    found += [f"{path.name}: .trace" for path in templates
+              if ".trace" in path.read_text(encoding="utf-8").replace('class="trace"', "")]
+    assert not found, "\n".join(found)
