@@ -33,7 +33,6 @@ from engine.judge.record import (
     Cap,
     Category,
     Concern,
-    ConcernState,
     Event,
     Excluded,
     Held,
