@@ -5,7 +5,7 @@ The generated sets mark the rungs whose text means the same in both languages
 hand-written Python function for each (the floor). All three run over the same
 complete bundle:
 - *ours*: the rung's compiled closure ``Step.when(ctx)`` (see
-  ``engine/judge/compile.py``): Kleene logic, and every value read logged with
+  ``engine/judge/expressions.py``): Kleene logic, and every value read logged with
   its file and JSON pointer for the trace;
 - *rule-engine*: ``rule_engine.Rule(text).matches(docs)``, each rule parsed once,
   the text in rule-engine's item syntax (``to_rule_engine``);
@@ -25,7 +25,7 @@ from benchmarks.timing import Figure, load_once, per_call
 from engine.evidence.bundle import load_bundle
 from engine.judge.assess import _jsonable as plain_json
 from engine.judge.assess import documents, facts, manifest_dict
-from engine.judge.compile import Ctx
+from engine.judge.context import Ctx
 from engine.judge.values import Range
 
 SECTION = "per rule evaluation: ours vs rule-engine vs plain Python"

@@ -14,17 +14,16 @@ from typing import Any
 from engine import __version__, words
 from engine.judge import values as v
 from engine.judge.aggregate import aggregate_levels
-from engine.judge.compile import (
+from engine.judge.compiled import (
     Breakdown,
     CompiledCriterion,
     CompiledParent,
     Concern,
     CriteriaSet,
-    Ctx,
     Step,
 )
 from engine.judge.judge import Judgement, apply_cap, ladder, outcome_text, status_of
-from engine.judge.compile import use
+from engine.judge.context import Ctx, use
 from engine.judge.values import UNKNOWN, Ev, Gap, Range
 
 SENSITIVE = "[sensitive]"

@@ -25,7 +25,8 @@ from engine.judge.assess import (
     trace_event,
     trace_reads,
 )
-from engine.judge.compile import CompiledCriterion, CriteriaSet, SourceNames
+from engine.judge.compiled import CompiledCriterion, CriteriaSet
+from engine.judge.expressions import SourceNames
 from engine.judge.judge import Judgement
 from engine.language import nodes as n
 

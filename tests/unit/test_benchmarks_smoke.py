@@ -14,7 +14,7 @@ from benchmarks.generate import bundle_docs, generate_set, write_bundle, write_l
 from engine.api import AssessOptions, load_criteria
 from engine.evidence.bundle import load_bundle
 from engine.judge.assess import _jsonable, assess, documents, facts, manifest_dict
-from engine.judge.compile import Ctx
+from engine.judge.context import Ctx
 from engine.language.check import check_set
 
 

@@ -14,18 +14,18 @@ known and unknown reads, and the same warnings with the same source.
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
-
 import pytest
 
+from engine.judge import expressions as ex
 from engine.judge import values as v
-from engine.judge.compile import Ctx, SourceNames, _ExprCompiler, _Scope, get_field, use
+from engine.judge.context import Ctx, get_field, use
+from engine.judge.expressions import ExpressionCompiler
 from engine.judge.values import UNKNOWN, Ev, Fault, Gap, Range
 from engine.language import nodes as n
 from engine.language.parse import parse_expression
 
 
-class Plain(_ExprCompiler):
+class Plain(ExpressionCompiler):
     """Paths, comparisons and ``and``/``or`` compiled node by node, without fast paths."""
 
     def _static_path(self, e, scope):
@@ -59,8 +59,13 @@ class Plain(_ExprCompiler):
 
 
 def compiled(cls, text: str):
-    compiler = cls(frozenset({"s"}), {"developing": 2}, SourceNames(Path.cwd()))
-    return compiler.expr(parse_expression(text), _Scope(set(), "criterion"))
+    """``text`` compiled by ``compile_expression`` with the compiler class ``cls``."""
+    original, ex.ExpressionCompiler = ex.ExpressionCompiler, cls
+    try:
+        return ex.compile_expression(parse_expression(text), evidence=frozenset({"s"}),
+                                     levels={"developing": 2})
+    finally:
+        ex.ExpressionCompiler = original
 
 
 DOCS = {
@@ -113,14 +118,14 @@ def run(fn, doc):
 
 @pytest.mark.parametrize("text", EXPRESSIONS)
 def test_fast_paths_give_what_the_plain_closures_give(text):
-    fast, plain = compiled(_ExprCompiler, text), compiled(Plain, text)
+    fast, plain = compiled(ExpressionCompiler, text), compiled(Plain, text)
     for name, doc in DOCS.items():
         assert run(fast, doc) == run(plain, doc), f"{text} on {name}"
 
 
 def test_the_table_takes_every_way_out_of_the_fast_paths():
     """Not vacuous: the table meets faults, gaps and known reads on both sides."""
-    seen = [run(compiled(_ExprCompiler, t), d) for t in EXPRESSIONS for d in DOCS.values()]
+    seen = [run(compiled(ExpressionCompiler, t), d) for t in EXPRESSIONS for d in DOCS.values()]
     assert any(w for *_, w in seen)                          # warnings (faults)
     assert any(u for *_, u, _ in seen)                       # unknown reads
     assert any(value is UNKNOWN for value, *_ in seen)
@@ -128,14 +133,14 @@ def test_the_table_takes_every_way_out_of_the_fast_paths():
 
 
 def test_a_static_path_reads_one_value_with_its_whole_pointer():
-    fn = compiled(_ExprCompiler, 's["k/ey"]["~t"] >= 5')
+    fn = compiled(ExpressionCompiler, 's["k/ey"]["~t"] >= 5')
     value, reads, known, unknown, warnings = run(fn, DOCS["full"])
     assert (value, known, unknown, warnings) == (True, 1, 0, [])
     assert reads == [("ev", 5, "s", "s.json", "/k~1ey/~0t")]
 
 
 def test_a_fault_half_way_is_warned_at_the_node_where_it_happens():
-    value, reads, _, _, warnings = run(compiled(_ExprCompiler, "s.rec.y.z"),
+    value, reads, _, _, warnings = run(compiled(ExpressionCompiler, "s.rec.y.z"),
                                        DOCS["rec is a number"])
     assert value is UNKNOWN and reads == []
     assert warnings == [("the number 5 has no field `y`", "<expr>:1")]
@@ -145,7 +150,7 @@ def test_a_fault_half_way_is_warned_at_the_node_where_it_happens():
                                   if type(parse_expression(t)) in (n.Compare, n.BoolOp, n.Not)])
 def test_comparisons_and_logic_give_only_true_false_or_unknown(text):
     """What lets a condition that is a comparison or ``and``/``or`` skip taking its value."""
-    fn = compiled(_ExprCompiler, text)
+    fn = compiled(ExpressionCompiler, text)
     for doc in DOCS.values():
         value = run(fn, doc)[0]
         assert value is True or value is False or value is UNKNOWN, (text, value)
