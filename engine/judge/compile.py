@@ -70,7 +70,7 @@ class _Compiler(ExpressionCompiler):
     """The whole set: criteria and parents, on top of the expression compiler."""
 
     def __init__(self, checked: CheckedSet, sources: SourceNames):
-        super().__init__(frozenset(checked.evidence), checked.levels, sources)
+        super().__init__(checked.references, checked.levels, sources)
         self.checked = checked
         self._lines: dict[str, list[str]] = {}
         self.titles = {**{k: e.title for k, e in checked.evidence.items()},

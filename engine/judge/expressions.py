@@ -23,6 +23,7 @@ from engine.judge.builtins import REDUCERS
 from engine.judge.context import READ_LIMIT, Ctx, Fn, get_field, pointer_part, use, use_list
 from engine.judge.values import UNKNOWN, Ev, Fault, Gap, new_ev, truth
 from engine.language import nodes as n
+from engine.language.resolve import LOCAL, Reference, resolve_expression
 
 
 class _StaticPath:
@@ -191,8 +192,15 @@ def _comparison(op: str, left: Fn, right: Fn, right_expr: n._Expr, source: str,
 def compile_expression(expr: n._Expr, *, evidence: frozenset[str] = frozenset(),
                        levels: Mapping[str, int] | None = None,
                        names: frozenset[str] = frozenset(), owner: str = "criterion") -> Fn:
-    """Compile one expression on its own (for tests and tools): ``f(ctx) -> value``."""
-    compiler = ExpressionCompiler(evidence, levels or {}, SourceNames(Path.cwd()))
+    """Compile one expression on its own (for tests and tools): ``f(ctx) -> value``.
+
+    Its names are resolved by the resolver, as in a set; ValueError if one is unknown."""
+    references, _ = resolve_expression(expr, evidence=evidence, levels=dict(levels or {}),
+                                       names=names, owner=owner)
+    unknown = [e.id for e in n.walk(expr) if type(e) is n.Name and e not in references]
+    if unknown:
+        raise ValueError(f"unknown name `{unknown[0]}` in a {owner}")
+    compiler = ExpressionCompiler(references, levels or {}, SourceNames(Path.cwd()))
     return compiler.expr(expr, Scope(set(names), owner))
 
 
@@ -215,11 +223,11 @@ class SourceNames:
 
 
 class ExpressionCompiler:
-    """Expressions -> closures. Knows only which names are evidence and scale levels."""
+    """Expressions -> closures. Reads what each name stands for from the resolver."""
 
-    def __init__(self, evidence: frozenset[str], levels: Mapping[str, int],
+    def __init__(self, references: Mapping[n.Name, Reference], levels: Mapping[str, int],
                  sources: SourceNames):
-        self.evidence = evidence
+        self.references = references
         self.level_ids = levels
         self.sources = sources
         self._constant: dict[int, bool] = {}
@@ -295,19 +303,18 @@ class ExpressionCompiler:
         return lambda ctx: value
 
     def _name(self, e: n.Name, scope: Scope) -> Fn:
-        name = e.id
-        if name in scope.locals:
+        ref = self.references[e]           # decided once, by the resolver
+        kind, name = ref.kind, ref.target
+        if kind in LOCAL:
             return lambda ctx: ctx.locals[name]
-        if name in self.evidence:
+        if kind == "evidence":
             return lambda ctx: ctx.docs[name]
-        if name in ("assessment", "provider"):
+        if kind == "fact":
             return lambda ctx: ctx.facts[name]
-        if name == "children":
+        if kind == "children":
             return lambda ctx: ctx.children
-        if name in self.level_ids:
-            level = self.level_ids[name]
-            return lambda ctx: level
-        raise AssertionError(f"the checker let an unknown name through: {name}")
+        level = ref.number
+        return lambda ctx: level
 
     def _field(self, e: n.Field, scope) -> Fn:
         return self._path(e, scope) or self._plain_field(e, scope)
