@@ -28,7 +28,8 @@ from typing import Any
 from engine.errors import UsageError
 from engine.evidence.bundle import MANIFEST_NAMES, manifest_schema
 from engine.evidence.read import SUFFIXES
-from engine.evidence.schemas import EvidenceSchema, _expand
+from engine.evidence.schema_walk import expand
+from engine.evidence.schemas import EvidenceSchema
 
 _WIDTH = 88
 
@@ -202,7 +203,7 @@ class _Writer:
     def _merged(self, node: Any) -> dict[str, Any]:
         """The keywords that apply to a value, with $ref and allOf members folded in."""
         merged: dict[str, Any] = {}
-        for part in reversed(_expand(self.root, [node])):
+        for part in reversed(expand(self.root, [node])):
             for key, value in part.items():
                 if key == "properties" and isinstance(value, dict):
                     merged.setdefault("properties", {}).update(value)
