@@ -85,9 +85,11 @@ def run(work: Path, quick: bool) -> list[Figure]:
     ctx = Ctx(docs, fact_values, levels)
 
     def run_ours():
+        # Fresh logs for each rule, as assess gives each part of a judgement: every
+        # value read is logged (kept up to READ_LIMIT per part, as in an assessment).
         out = []
         for when in ours:
-            ctx.reads = []
+            ctx.reads, ctx.known, ctx.unknown = [], 0, 0
             out.append(when(ctx))
         return out
 

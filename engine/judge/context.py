@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from engine.judge import values as v
-from engine.judge.values import UNKNOWN, Ev, Fault, Gap, Range
+from engine.judge.values import UNKNOWN, Ev, Fault, Gap, Range, new_ev
 
 Fn = Callable[["Ctx"], Any]
 
@@ -78,8 +78,9 @@ def use_list(value: Any, ctx: Ctx) -> Any:
             raise Fault(f"expected a list, got {v.describe(items)}")
         # Records keep their provenance for the fields read from them; plain values
         # are covered by the read of the list itself.
+        t, file, pointer, schema = value.type, value.file, value.pointer + "/", value.schema
         return [item if type(item) is Ev else
-                Ev(item, value.type, value.file, f"{value.pointer}/{i}", value.schema)
+                new_ev(Ev, (item, t, file, pointer + str(i), schema))
                 if type(item) in (dict, list) else item
                 for i, item in enumerate(items)]
     if value is UNKNOWN or type(value) is list:

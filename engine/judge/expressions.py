@@ -37,10 +37,14 @@ class _StaticPath:
     (a gap's fields are gaps further down). Anything else (a list, a value that is
     not a record, a fault) goes key by key."""
 
-    __slots__ = ("root", "keys", "suffix", "walk")
+    __slots__ = ("root", "keys", "suffix", "walk", "held", "name")
 
-    def __init__(self, root: Fn, keys: tuple[str, ...], sources: tuple[str, ...]):
-        self.root, self.keys = root, keys
+    def __init__(self, root: Fn, keys: tuple[str, ...], sources: tuple[str, ...],
+                 held: str | None = None, name: str | None = None):
+        # ``held``: "docs" or "locals" when the root name is an evidence id or a
+        # let/quantifier variable, looked up in ``ctx.docs``/``ctx.locals[name]`` in
+        # place (one call less than ``root``); None: ``root(ctx)``.
+        self.root, self.keys, self.held, self.name = root, keys, held, name
         self.suffix = suffix = "".join("/" + pointer_part(k) for k in keys)
         steps = tuple(zip(keys, sources))
 
@@ -72,12 +76,18 @@ class _StaticPath:
 
     def closure(self) -> Fn:
         root, suffix, walk = self.root, self.suffix, self.walk
+        from_docs, from_locals, rname = self.held == "docs", self.held == "locals", self.name
         if len(self.keys) != 1:
             return lambda ctx: walk(root(ctx), ctx)
         (k1,) = self.keys
 
         def path1(ctx: Ctx) -> Any:         # one key (`report.in_post`): written out
-            obj = root(ctx)
+            if from_docs:
+                obj = ctx.docs[rname]
+            elif from_locals:
+                obj = ctx.locals[rname]
+            else:
+                obj = root(ctx)
             if type(obj) is Ev:
                 cur = obj.value
                 if type(cur) is dict and k1 in cur:
@@ -130,9 +140,15 @@ def _comparison(op: str, left: Fn, right: Fn, right_expr: n._Expr, source: str,
         if path is None:
             return lambda ctx: against(left(ctx), ctx)
         root, keys, suffix, walk = path.root, path.keys, path.suffix, path.walk
+        from_docs, from_locals, rname = path.held == "docs", path.held == "locals", path.name
 
         def compare_path(ctx: Ctx) -> Any:
-            obj = root(ctx)
+            if from_docs:
+                obj = ctx.docs[rname]
+            elif from_locals:
+                obj = ctx.locals[rname]
+            else:
+                obj = root(ctx)
             if type(obj) is Ev:
                 cur = obj.value
                 for k in keys:
@@ -187,6 +203,48 @@ def _comparison(op: str, left: Fn, right: Fn, right_expr: n._Expr, source: str,
             ctx.warn(str(fault), source)
             return UNKNOWN
     return comparison
+
+
+_PLAIN_ARITH = {"+": operator.add, "-": operator.sub, "*": operator.mul}
+
+
+def _arithmetic(op: str, left: Fn, right: Fn, source: str) -> Fn:
+    """``left op right`` for + - * /: ``v.arith``, with the reads of ``use`` written
+    out and two numbers added, taken away or multiplied directly."""
+    arith = v.arith
+    plain_op = _PLAIN_ARITH.get(op)
+
+    def arithmetic(ctx: Ctx) -> Any:
+        try:
+            a = left(ctx)
+            ta = type(a)
+            if ta is Ev:
+                ctx.known += 1
+                if ctx.known <= READ_LIMIT:
+                    ctx.reads.append(a)
+                a = a.value
+                ta = type(a)
+            elif ta is Gap:
+                a = use(a, ctx)
+                ta = type(a)
+            b = right(ctx)
+            tb = type(b)
+            if tb is Ev:
+                ctx.known += 1
+                if ctx.known <= READ_LIMIT:
+                    ctx.reads.append(b)
+                b = b.value
+                tb = type(b)
+            elif tb is Gap:
+                b = use(b, ctx)
+                tb = type(b)
+            if plain_op is not None and (ta is int or ta is float) and (tb is int or tb is float):
+                return plain_op(a, b)
+            return arith(op, a, b)
+        except Fault as fault:
+            ctx.warn(str(fault), source)
+            return UNKNOWN
+    return arithmetic
 
 
 def compile_expression(expr: n._Expr, *, evidence: frozenset[str] = frozenset(),
@@ -366,9 +424,13 @@ class ExpressionCompiler:
         if not nodes or type(x) is not n.Name:
             return None
         nodes.reverse()
+        ref = self.references.get(x)
+        held = None if ref is None else "docs" if ref.kind == "evidence" else \
+            "locals" if ref.kind in LOCAL else None
         return _StaticPath(self.expr(x, scope),
                            tuple(y.name if type(y) is n.Field else y.key.value for y in nodes),
-                           tuple(self.sources.name(y.span) for y in nodes))
+                           tuple(self.sources.name(y.span) for y in nodes),
+                           held, None if ref is None else ref.target)
 
     def _listexpr(self, e: n.ListExpr, scope) -> Fn:
         items = tuple(self.expr(i, scope) for i in e.items)
@@ -452,16 +514,8 @@ class ExpressionCompiler:
         return _comparison(op, left, right, e.right, source, self._static_path(e.left, scope))
 
     def _arith(self, e: n.Arith, scope) -> Fn:
-        left, right, op = self.expr(e.left, scope), self.expr(e.right, scope), e.op
-        source = self.sources.name(e.span)
-
-        def arith(ctx: Ctx) -> Any:
-            try:
-                return v.arith(op, use(left(ctx), ctx), use(right(ctx), ctx))
-            except Fault as fault:
-                ctx.warn(str(fault), source)
-                return UNKNOWN
-        return arith
+        left, right = self.expr(e.left, scope), self.expr(e.right, scope)
+        return _arithmetic(e.op, left, right, self.sources.name(e.span))
 
     def _ischeck(self, e: n.IsCheck, scope) -> Fn:
         operand, negated = self.expr(e.operand, scope), e.negated
@@ -522,7 +576,12 @@ class ExpressionCompiler:
             try:
                 for x in elements:
                     ctx.locals[var] = x
-                    cond = v.truth(use(where(ctx), ctx)) if where is not None else True
+                    if where is None:
+                        cond = True
+                    else:
+                        cond = where(ctx)
+                        if cond is not True and cond is not False:
+                            cond = truth(use(cond, ctx))
                     if element is not None:
                         value = use(element(ctx), ctx)
                     elif quantifier:

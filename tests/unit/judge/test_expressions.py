@@ -47,6 +47,11 @@ class Plain(ExpressionCompiler):
         return self._guard(e, lambda ctx: v.compare(op, use(left(ctx), ctx),
                                                     use(right(ctx), ctx)))
 
+    def _arith(self, e, scope):
+        left, right, op = self.expr(e.left, scope), self.expr(e.right, scope), e.op
+        return self._guard(e, lambda ctx: v.arith(op, use(left(ctx), ctx),
+                                                  use(right(ctx), ctx)))
+
     def _boolop(self, e, scope):
         left, right = self.expr(e.left, scope), self.expr(e.right, scope)
         combine = v.and3 if e.op == "and" else v.or3
@@ -96,6 +101,8 @@ EXPRESSIONS = [
     "s.flag and s.missing > 1", "s.missing > 1 or s.flag", "not (s.a > 1)",
     "count(i in s.items where i.x >= 2)", "all(i in s.items where i.x > 0)",
     "any(i in s.items where i.x == 3 or i.y == 1)", "sum(i.x for i in s.items)",
+    "count(i in s.items where i.x)", "s.a - s.b", "s.a * 2", "s.a / 0", "s.b / 2",
+    "s.t + 1", "s.rec.y.z - s.missing", "level(x) + 1", "s.when - assessment.date",
 ]
 
 
@@ -112,7 +119,7 @@ def snapshot(value, ctx: Ctx):
 def run(fn, doc):
     docs = {"s": Gap("s", None, "") if doc is None else Ev(doc, "s", "s.json", "")}
     facts = {"assessment": {"date": dt.date(2025, 6, 30)}, "provider": {}}
-    ctx = Ctx(docs, facts, {})
+    ctx = Ctx(docs, facts, {"x": Range(2, 3)})
     return snapshot(fn(ctx), ctx)
 
 
