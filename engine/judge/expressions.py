@@ -74,12 +74,33 @@ class _StaticPath:
             return by_key(obj, ctx)
         self.walk = walk
 
+    def fetch_root(self) -> tuple[bool, bool, str | None, Fn]:
+        """(from ctx.docs, from ctx.locals, the name there, the root's closure)."""
+        return self.held == "docs", self.held == "locals", self.name, self.root
+
     def closure(self) -> Fn:
-        root, suffix, walk = self.root, self.suffix, self.walk
-        from_docs, from_locals, rname = self.held == "docs", self.held == "locals", self.name
-        if len(self.keys) != 1:
-            return lambda ctx: walk(root(ctx), ctx)
-        (k1,) = self.keys
+        suffix, walk, keys = self.suffix, self.walk, self.keys
+        from_docs, from_locals, rname, root = self.fetch_root()
+        if len(keys) != 1:
+            def path(ctx: Ctx) -> Any:
+                if from_docs:
+                    obj = ctx.docs[rname]
+                elif from_locals:
+                    obj = ctx.locals[rname]
+                else:
+                    obj = root(ctx)
+                if type(obj) is Ev:
+                    cur = obj.value
+                    for k in keys:
+                        if type(cur) is not dict or k not in cur:
+                            break
+                        cur = cur[k]
+                    else:
+                        return new_ev(Ev, (cur, obj.type, obj.file, obj.pointer + suffix,
+                                           obj.schema))
+                return walk(obj, ctx)
+            return path
+        (k1,) = keys
 
         def path1(ctx: Ctx) -> Any:         # one key (`report.in_post`): written out
             if from_docs:
@@ -95,6 +116,48 @@ class _StaticPath:
                                        obj.schema))
             return walk(obj, ctx)
         return path1
+
+    def condition(self, source: str) -> Fn:
+        """The path as a condition (``report.in_post``): its leaf read, then taken as true
+        or false in the same function; a value that is not is a fault at ``source``."""
+        suffix, walk, keys = self.suffix, self.walk, self.keys
+        from_docs, from_locals, rname, root = self.fetch_root()
+
+        def path_condition(ctx: Ctx) -> Any:
+            if from_docs:
+                obj = ctx.docs[rname]
+            elif from_locals:
+                obj = ctx.locals[rname]
+            else:
+                obj = root(ctx)
+            if type(obj) is Ev:
+                value = obj.value
+                for k in keys:
+                    if type(value) is not dict or k not in value:
+                        break
+                    value = value[k]
+                else:       # a known leaf: read it, then take it
+                    known = ctx.known + 1
+                    ctx.known = known
+                    if known <= READ_LIMIT:
+                        ctx.reads.append(new_ev(Ev, (value, obj.type, obj.file,
+                                                     obj.pointer + suffix, obj.schema)))
+                    if value is True or value is False:
+                        return value
+                    try:
+                        return truth(value)
+                    except Fault as fault:
+                        ctx.warn(str(fault), source)
+                        return UNKNOWN
+            value = use(walk(obj, ctx), ctx)
+            if value is True or value is False:
+                return value
+            try:
+                return truth(value)
+            except Fault as fault:
+                ctx.warn(str(fault), source)
+                return UNKNOWN
+        return path_condition
 
 
 _PLAIN_OPS = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
@@ -599,6 +662,10 @@ class ExpressionCompiler:
 
     def condition(self, expr: n._Expr, scope: Scope) -> Fn:
         """A condition: its value is taken (a read) and must be true, false or unknown."""
+        if type(expr) in (n.Field, n.Index):
+            path = self._static_path(expr, scope)
+            if path is not None:
+                return path.condition(self.sources.name(expr.span))
         inner = self.expr(expr, scope)
         if type(expr) in _THREE_VALUED:
             return inner        # already true, false or unknown, its faults guarded

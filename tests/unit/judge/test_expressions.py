@@ -14,15 +14,17 @@ known and unknown reads, and the same warnings with the same source.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 import pytest
 
 from engine.judge import expressions as ex
 from engine.judge import values as v
 from engine.judge.context import Ctx, get_field, use
-from engine.judge.expressions import ExpressionCompiler
+from engine.judge.expressions import ExpressionCompiler, Scope, SourceNames
 from engine.judge.values import UNKNOWN, Ev, Fault, Gap, Range
 from engine.language import nodes as n
 from engine.language.parse import parse_expression
+from engine.language.resolve import resolve_expression
 
 
 class Plain(ExpressionCompiler):
@@ -62,6 +64,17 @@ class Plain(ExpressionCompiler):
             return combine(v.truth(a), v.truth(b))
         return self._guard(e, boolop)
 
+    def condition(self, expr, scope):
+        inner, source = self.expr(expr, scope), self.sources.name(expr.span)
+
+        def condition(ctx):
+            try:
+                return v.truth(use(inner(ctx), ctx))
+            except Fault as fault:
+                ctx.warn(str(fault), source)
+                return UNKNOWN
+        return condition
+
 
 def compiled(cls, text: str):
     """``text`` compiled by ``compile_expression`` with the compiler class ``cls``."""
@@ -71,6 +84,15 @@ def compiled(cls, text: str):
                                      levels={"developing": 2})
     finally:
         ex.ExpressionCompiler = original
+
+
+def compiled_condition(cls, text: str):
+    """``text`` compiled as a condition (a rung's ``when``) by the compiler class ``cls``."""
+    expr = parse_expression(text)
+    references, _ = resolve_expression(expr, evidence=frozenset({"s"}),
+                                       levels={"developing": 2})
+    compiler = cls(references, {"developing": 2}, SourceNames(Path.cwd()))
+    return compiler.condition(expr, Scope(set(), "criterion"))
 
 
 DOCS = {
@@ -121,6 +143,17 @@ def run(fn, doc):
     facts = {"assessment": {"date": dt.date(2025, 6, 30)}, "provider": {}}
     ctx = Ctx(docs, facts, {"x": Range(2, 3)})
     return snapshot(fn(ctx), ctx)
+
+
+CONDITIONS = ["s.flag", "s.a", "s.n", "s.rec.y", "s.rec.y.z", "s.missing", "s.lst[1].x",
+              's["k/ey"]["~t"]', "s.lst.x", "s.flag and s.a > 1", "s.a > 1", "not s.flag"]
+
+
+@pytest.mark.parametrize("text", EXPRESSIONS + CONDITIONS)
+def test_a_condition_gives_what_the_plain_condition_gives(text):
+    fast, plain = compiled_condition(ExpressionCompiler, text), compiled_condition(Plain, text)
+    for name, doc in DOCS.items():
+        assert run(fast, doc) == run(plain, doc), f"{text} on {name}"
 
 
 @pytest.mark.parametrize("text", EXPRESSIONS)
