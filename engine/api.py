@@ -9,19 +9,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-
-@dataclass(frozen=True)
-class AssessOptions:
-    """How to read a bundle and what the outputs may show."""
-
-    lenient: bool = False
-    include_sensitive: bool = False
-    suppress_below: int = 10
-    max_file_mb: float = 50.0
+from engine.options import AssessOptions
 
 
 def load_criteria(path: str | Path, limits=None):
@@ -41,7 +32,7 @@ def assess_bundle(criteria, bundle: str | Path, options: AssessOptions = AssessO
     """Judge one evidence bundle: the ``result.json`` document, as plain data."""
     from engine.evidence.bundle import load_bundle
     from engine.evidence.workbook import is_workbook
-    from engine.judge.assess import assess
+    from engine.output.results import assess
 
     if is_workbook(Path(bundle)):
         return assess_workbook(criteria, Path(bundle), options)
@@ -54,7 +45,7 @@ def assess_workbook(criteria, path: Path, options: AssessOptions = AssessOptions
                     ) -> dict[str, Any]:
     """Judge an evidence workbook (``.xlsx``) read in memory: each read names its cell."""
     from engine.evidence.workbook import cite_cells, load_workbook_bundle
-    from engine.judge.assess import assess
+    from engine.output.results import assess
 
     loaded, book = load_workbook_bundle(path, criteria.schemas, max_file_mb=options.max_file_mb,
                                         lenient=options.lenient)
@@ -88,3 +79,7 @@ def write_outputs(result: dict[str, Any], out: Path, formats: tuple[str, ...],
             texts[names[fmt]] = (dump_result(result) if fmt == "json"
                                  else render(result, fmt, options, view=view))
     return write_set(Path(out), texts)
+
+
+__all__ = ["AssessOptions", "assess_bundle", "assess_workbook", "load_criteria",
+           "write_outputs"]

@@ -23,6 +23,7 @@ from typing import Any
 
 from engine import __version__
 from engine.errors import BundleError, WellledError
+from engine.options import AssessOptions
 from engine.output.batch import DEFAULT_TIMEOUT, run_in_workers, survey, travel
 from engine.words import printable
 
@@ -65,12 +66,12 @@ def same_schemas(old: Any, new: Any) -> bool:
                and old.schemas[k].schema == new.schemas[k].schema for k in old.schemas)
 
 
-def _assess_both(folder: Path, options: Any) -> tuple[Any, Any]:
+def _assess_both(folder: Path, options: AssessOptions) -> tuple[Any, Any]:
     """(result or problem text) under the old and the new version."""
     from engine.api import assess_bundle
     from engine.evidence.bundle import load_bundle
     from engine.evidence.workbook import is_workbook
-    from engine.judge.assess import assess
+    from engine.output.results import assess
 
     assert _SETS is not None
     outcomes: list[Any] = []
@@ -97,7 +98,7 @@ def _assess_both(folder: Path, options: Any) -> tuple[Any, Any]:
     return outcomes[0], outcomes[1]
 
 
-def compare_one(name: str, folder: Path, options: Any) -> tuple[str, dict[str, Any] | str]:
+def compare_one(name: str, folder: Path, options: AssessOptions) -> tuple[str, dict[str, Any] | str]:
     """Assess one bundle with both versions: ("ok", what differs) or ("failed", message)
     when wellled itself failed on it."""
     try:
@@ -175,7 +176,7 @@ def _version(path: Path, criteria: Any) -> dict[str, Any]:
             "framework": {"id": fw.id, "title": fw.title, "version": fw.version}}
 
 
-def run_diff(old_path: Path, new_path: Path, root: Path | None, *, jobs: int, options: Any,
+def run_diff(old_path: Path, new_path: Path, root: Path | None, *, jobs: int, options: AssessOptions,
              progress: bool, echo: Callable[[str], None], skip: Path | None = None
              ) -> dict[str, Any]:
     """Compare two criteria versions, and their results over every bundle under ``root``."""

@@ -33,8 +33,9 @@ from typing import Any
 
 from engine.errors import BundleError, UsageError, WellledError
 from engine.evidence.bundle import MANIFEST_NAMES
+from engine.options import AssessOptions
 from engine.output.safe import csv_cell, href
-from engine.words import judgement, level_range, plural, printable
+from engine.words import count_of, judgement, level_range, plural, printable
 
 SUMMARY_KINDS = ("statement", "key_question")
 DEFAULT_TIMEOUT = 600.0          # seconds per bundle: ample for any real bundle
@@ -281,7 +282,7 @@ def _summary_row(name: str, result: dict[str, Any], was: dict[str, Any] | None,
     }
 
 
-def assess_one(name: str, bundle: Path, out: Path, formats: tuple[str, ...], options: Any,
+def assess_one(name: str, bundle: Path, out: Path, formats: tuple[str, ...], options: AssessOptions,
                since: Path | None) -> tuple[str, dict[str, Any] | str]:
     """Assess one bundle and write its outputs: ("ok", summary row) or ("failed", message)."""
     from engine.api import assess_bundle, write_outputs
@@ -317,7 +318,7 @@ def _worker(conn: Any, setup: Callable[..., None], setup_args: tuple,
 
 
 def run_batch(root: Path, criteria_path: Path, out: Path, *, jobs: int,
-              formats: tuple[str, ...], options: Any, since: Path | None,
+              formats: tuple[str, ...], options: AssessOptions, since: Path | None,
               progress: bool, echo: Callable[[str], None],
               timeout: float = DEFAULT_TIMEOUT) -> BatchSummary:
     """Assess every bundle under ``root`` into ``out``; write summary.csv and index.html there."""
@@ -477,7 +478,8 @@ def _share(row: dict[str, Any], shared: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def _outcomes(bundles, criteria_path, out, jobs, formats, options, since, timeout):
+def _outcomes(bundles, criteria_path, out, jobs, formats, options: AssessOptions, since,
+              timeout):
     """(name, outcome) per bundle as each finishes, each assessed in a worker process."""
     return run_in_workers(bundles, jobs=jobs, timeout=timeout, setup=_init_worker,
                           setup_args=(criteria_path,), task=assess_one,
@@ -727,8 +729,7 @@ def coverage_text(row: dict[str, Any]) -> str:
     """ "7 of 8 statements": how many of the top question's parts have a level of their own."""
     if not row.get("coverage"):
         return ""
-    assessed, of, noun = row["coverage"]
-    return f"{assessed} of {plural(of, noun)}"
+    return count_of(*row["coverage"])
 
 
 SUMMARY_FIELDS = ("bundle", "status", "reason", "provider_id", "provider_name", "provider_type",
@@ -829,7 +830,7 @@ def index_script() -> str:
 
 
 def write_summary(rows: list[dict[str, Any]], out: Path, formats: tuple[str, ...],
-                  options: Any, warnings: list[str] = ()) -> None:
+                  options: AssessOptions, warnings: list[str] = ()) -> None:
     """Write out/summary.csv, out/summary.xlsx and out/index.html, each atomically."""
     from markupsafe import Markup
 

@@ -19,7 +19,7 @@ from engine.judge.assess import Evaluation
 from engine.judge.compiled import Aggregation, CompiledParent, Step
 from engine.judge.context import use
 from engine.judge.expressions import compile_expression
-from engine.judge.judge import Judgement
+from engine.judge.record import Judgement
 from engine.judge.values import Range
 from engine.language.parse import parse_expression
 
