@@ -17,7 +17,6 @@ written as text, never as a formula, whatever it starts with.
 from __future__ import annotations
 
 import io
-from pathlib import Path
 from typing import Any
 
 from engine import words
@@ -26,14 +25,6 @@ _NOUN = {"key_question": "statement", "statement": "criterion"}
 SUMMARY_HEADER = ["Node", "Kind", "Title", "Judgement", "Assured level", "Range", "Status",
                   "Coverage", "Concerns", "Next step"]
 GAP_HEADER = ["Node", "Title", "What", "Evidence", "Evidence title", "Field", "Detail"]
-
-
-def atomic_write_bytes(path: Path, raw: bytes) -> None:
-    """Write ``raw`` to ``path`` so that a reader sees the old file or the new, never half
-    (``engine.output.write.atomic_write``: the user's umask, never over a non-file)."""
-    from engine.output.write import atomic_write  # lazy: start-up
-
-    atomic_write(path, raw)
 
 
 def _text(cell, value: Any):
@@ -253,12 +244,3 @@ def _level_text(entry: list | None) -> str:
     if low is None:
         return status.replace("_", " ")
     return words.level_range(low, high)
-
-
-def write_summary_xlsx(rows: list[dict[str, Any]], out: Path) -> Path:
-    """The batch hook: write ``out/summary.xlsx`` beside summary.csv."""
-    from engine.output.batch import summary_columns  # lazy: start-up
-
-    path = out / "summary.xlsx"
-    atomic_write_bytes(path, summary_workbook(rows, summary_columns(rows)))
-    return path
