@@ -166,7 +166,7 @@ _CODE = __import__("re").compile(r"[EeWw]\d{3}")
 
 
 def _explain_code(code: str) -> int:
-    from engine.language.diagnostics import CODE_TABLE, explain_code
+    from engine.diagnostics import CODE_TABLE, explain_code
 
     text = explain_code(code)
     if text is None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from engine.language.diagnostics import Diagnostics
+    from engine.diagnostics import Diagnostics
 
 
 class WellledError(Exception):

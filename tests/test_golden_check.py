@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from engine.cli import cli
-from engine.language.diagnostics import CODES
+from engine.diagnostics import CODES
 
 HERE = Path(__file__).parent / "golden" / "check"
 # NAME.crit is checked as `wellled check NAME.crit`; NAME.args, where present, gives the

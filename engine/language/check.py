@@ -21,13 +21,13 @@ import networkx as nx
 from engine.evidence.schemas import EvidenceSchema
 from engine.gcpause import gc_paused
 from engine.language import nodes
-from engine.language.diagnostics import Diagnostics
+from engine.diagnostics import Diagnostics
 from engine.language.graph import build_graph, find_cycles, judgement_order
 from engine.language.limits import Limits
 from engine.language.lint import lint
 from engine.language.load import LoadedSet, load
 from engine.language.resolve import Symbols, resolve
-from engine.language.source import SourceFile
+from engine.source import SourceFile
 from engine.language.typecheck import load_schemas, typecheck
 
 

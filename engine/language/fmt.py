@@ -27,7 +27,7 @@ from engine.errors import CriteriaError
 from engine.language.limits import Limits
 from engine.language.load import crit_files, display_path
 from engine.language.parse import parse_text, parser, scan_comments
-from engine.language.source import Span
+from engine.source import Span
 
 INDENT = "  "
 
@@ -78,7 +78,7 @@ def format_changes(path: Path, limits: Limits = Limits()) -> list[tuple[str, Pat
     Files past the size or depth limits (``engine/language/limits.py``) are
     refused as ``check`` refuses them (E005, E006), before the printer walks them.
     """
-    from engine.language.diagnostics import Diagnostics
+    from engine.diagnostics import Diagnostics
     from engine.language.load import _parse, _read
 
     path = Path(path)

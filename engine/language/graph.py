@@ -17,9 +17,9 @@ import json
 
 import networkx as nx
 
-from engine.language.diagnostics import Diagnostics
+from engine.diagnostics import Diagnostics
 from engine.language.resolve import JUDGED, Symbols
-from engine.language.source import Span
+from engine.source import Span
 
 
 def build_graph(symbols: Symbols) -> nx.DiGraph:

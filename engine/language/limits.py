@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.language import nodes as n
-from engine.language.source import Span
+from engine.source import Span
 
 DEFAULT_MAX_FILE_MB = 10.0
 DEFAULT_MAX_DEPTH = 100

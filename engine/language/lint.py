@@ -12,7 +12,7 @@ A warning never stops an assessment (``wellled check --strict`` makes them fail)
 
 from __future__ import annotations
 
-from engine.language.diagnostics import Diagnostics
+from engine.diagnostics import Diagnostics
 from engine.language.resolve import Symbols
 
 

@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.language import nodes
-from engine.language.diagnostics import Diagnostics
+from engine.diagnostics import Diagnostics
 from engine.language.limits import Limits, too_deep
 from engine.language.parse import parse_text
-from engine.language.source import SourceFile, Span
+from engine.source import SourceFile, Span
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from engine.language.source import Span
+from engine.source import Span
 
 # ---------------------------------------------------------------- expressions
 

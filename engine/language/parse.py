@@ -21,9 +21,9 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from engine import resources
 from engine.language import nodes as n
-from engine.language.diagnostics import Diagnostics
+from engine.diagnostics import Diagnostics
 from engine.language.lalr import FastParser, Unsupported
-from engine.language.source import SourceFile, Span
+from engine.source import SourceFile, Span
 
 
 @functools.lru_cache(maxsize=1)
@@ -119,7 +119,7 @@ def _describe(terminal: str) -> str:
 
 
 def _syntax_error(err: UnexpectedInput, text: str, path: str):
-    from engine.language.diagnostics import Diagnostic  # lazy: start-up
+    from engine.diagnostics import Diagnostic  # lazy: start-up
 
     line, column = getattr(err, "line", 1) or 1, getattr(err, "column", 1) or 1
     width = 1

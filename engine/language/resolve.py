@@ -21,8 +21,8 @@ import difflib
 from dataclasses import dataclass, field
 
 from engine.language import nodes as n
-from engine.language.diagnostics import Diagnostics, did_you_mean
-from engine.language.source import Span
+from engine.diagnostics import Diagnostics, did_you_mean
+from engine.source import Span
 
 KIND_WORDS = {
     "framework": "a framework", "scale": "a scale", "level": "a scale level",

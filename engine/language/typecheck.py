@@ -22,9 +22,9 @@ from engine.evidence.patterns import pattern_problem
 from engine.evidence.patterns import search as pattern_search
 from engine.evidence.schemas import EvidenceSchema, read_schema, schema_path
 from engine.language import nodes as n
-from engine.language.diagnostics import Diagnostics, did_you_mean
+from engine.diagnostics import Diagnostics, did_you_mean
 from engine.language.resolve import CHILDREN, Symbols
-from engine.language.source import Span
+from engine.source import Span
 
 # ---------------------------------------------------------------- types
 

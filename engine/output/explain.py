@@ -19,7 +19,7 @@ from typing import Any
 
 from engine import words
 from engine.errors import UsageError
-from engine.language.diagnostics import did_you_mean
+from engine.diagnostics import did_you_mean
 
 _OUTCOME = {"true": "true", "false": "false", "unknown": "unknown"}
 _RUNG = {"true": "met", "false": "not met", "unknown": "unknown"}

@@ -138,8 +138,8 @@ def test_many_diagnostics_in_one_large_file_take_time_in_proportion():
     """
     import time
 
-    from engine.language.diagnostics import Diagnostics
-    from engine.language.source import SourceFile, Span
+    from engine.diagnostics import Diagnostics
+    from engine.source import SourceFile, Span
 
     text = "".join(f"  let unused_{i} = 1\n" for i in range(200_000))
     diags = Diagnostics()

@@ -9,7 +9,7 @@ import pytest
 
 from engine.evidence.schemas import EvidenceSchema
 from engine.language.check import CHECKS, CheckedSet, check_set
-from engine.language.diagnostics import Diagnostics
+from engine.diagnostics import Diagnostics
 
 CONFORMANCE = Path("/work/shared/conformance/criteria")
 

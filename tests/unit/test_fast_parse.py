@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from benchmarks.generate import generate_set
-from engine.language.diagnostics import Diagnostics
+from engine.diagnostics import Diagnostics
 from engine.language.lalr import Unsupported
 from engine.language.parse import _ToAst, fast_parser, parse_text
 

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from engine.cli import announce_sources, cli, colour_wanted
-from engine.language.diagnostics import CODE_TABLE, CODES, codes_markdown, explain_code
+from engine.diagnostics import CODE_TABLE, CODES, codes_markdown, explain_code
 
 ROOT = Path(__file__).resolve().parents[2]
 CQC = ROOT / "criteria" / "cqc_well_led"
@@ -67,7 +67,7 @@ def test_every_code_has_an_explanation_with_a_fix():
 
 def test_docs_codes_md_is_generated_from_the_code_table():
     assert (ROOT / "docs" / "codes.md").read_text(encoding="utf-8") == codes_markdown(), \
-        "run: python -m engine.language.diagnostics > docs/codes.md"
+        "run: python -m engine.diagnostics > docs/codes.md"
     for code in CODE_TABLE:
         assert f"## {code}" in codes_markdown()
 

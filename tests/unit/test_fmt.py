@@ -13,7 +13,7 @@ from engine.errors import CriteriaError
 from engine.language import nodes as n
 from engine.language.fmt import format_text
 from engine.language.parse import parse_text
-from engine.language.source import Span
+from engine.source import Span
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = sorted([

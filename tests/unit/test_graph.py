@@ -9,9 +9,9 @@ import networkx as nx
 import pytest
 
 from engine.language.check import check_set
-from engine.language.diagnostics import Diagnostics
+from engine.diagnostics import Diagnostics
 from engine.language.graph import find_cycles, judgement_order, render_graph
-from engine.language.source import Span
+from engine.source import Span
 
 CONFORMANCE = Path("/work/shared/conformance/criteria")
 pytestmark = pytest.mark.skipif(not CONFORMANCE.exists(), reason="no conformance set")

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from engine.language.source import SourceFile, Span, snippet
+from engine.source import SourceFile, Span, snippet
 
 @dataclass(frozen=True, slots=True)
 class Code:
@@ -242,8 +242,8 @@ def explain_code(code: str) -> str | None:
 def codes_markdown() -> str:
     """docs/codes.md: every code with its explanation, generated from ``CODE_TABLE``."""
     lines = ["# Diagnostic codes", "",
-             "<!-- Generated from engine/language/diagnostics.py (CODE_TABLE); do not edit by",
-             "     hand: run `python -m engine.language.diagnostics > docs/codes.md`. -->", "",
+             "<!-- Generated from engine/diagnostics.py (CODE_TABLE); do not edit by",
+             "     hand: run `python -m engine.diagnostics > docs/codes.md`. -->", "",
              "`wellled check` reports each problem with a code: `E0xx` are errors (the criteria",
              "cannot be used until they are fixed), `W1xx` are warnings (the criteria can be",
              "used, but something is probably not what the author meant; `check --strict`",
@@ -373,5 +373,5 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
     return f"did you mean `{close[0]}`?" if close else None
 
 
-if __name__ == "__main__":  # python -m engine.language.diagnostics > docs/codes.md
+if __name__ == "__main__":  # python -m engine.diagnostics > docs/codes.md
     print(codes_markdown(), end="")
