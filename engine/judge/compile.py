@@ -12,6 +12,7 @@ a path passes through are not reads.
 
 from __future__ import annotations
 
+import operator
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -23,11 +24,12 @@ from engine.errors import CriteriaError
 from engine.evidence.schemas import EvidenceSchema
 from engine.gcpause import gc_paused
 from engine.judge import values as v
-from engine.judge.values import UNKNOWN, Ev, Fault, Gap, Range
+from engine.judge.values import UNKNOWN, Ev, Fault, Gap, Range, new_ev, truth
 from engine.language import nodes as n
 from engine.language.check import CheckedSet, check_set
 from engine.language.condition_words import condition_words
 from engine.language.limits import Limits
+from engine.language.resolve import LOCAL, Reference, resolve_expression
 
 Fn = Callable[["Ctx"], Any]
 
@@ -139,6 +141,169 @@ def get_field(obj: Any, name: Any) -> Any:
     if t is list and type(name) is int:
         return obj[name] if 0 <= name < len(obj) else UNKNOWN
     raise Fault(f"{v.describe(obj)} has no field `{name}`")
+
+
+class _StaticPath:
+    """``root.k1.k2...`` (fields and literal string keys from a name), compiled once.
+
+    ``walk(obj, ctx)`` gives the same value, reads and warnings as ``get_field`` key
+    by key from the root's value ``obj``, each key under its own node's guard;
+    ``closure()`` is the whole path as one function. A record is walked as plain
+    dicts: a known leaf is one ``Ev`` at the root's pointer plus ``suffix`` (made
+    here); a missing key, or a root that is a gap, one ``Gap`` at that same pointer
+    (a gap's fields are gaps further down). Anything else (a list, a value that is
+    not a record, a fault) goes key by key."""
+
+    __slots__ = ("root", "keys", "suffix", "walk")
+
+    def __init__(self, root: Fn, keys: tuple[str, ...], sources: tuple[str, ...]):
+        self.root, self.keys = root, keys
+        self.suffix = suffix = "".join("/" + _pointer_part(k) for k in keys)
+        steps = tuple(zip(keys, sources))
+
+        def by_key(obj: Any, ctx: Ctx) -> Any:
+            for key, source in steps:
+                try:
+                    obj = get_field(obj, key)
+                except Fault as fault:     # as that node's guard: unknown from here on
+                    ctx.warn(str(fault), source)
+                    return UNKNOWN
+            return obj
+
+        def walk(obj: Any, ctx: Ctx) -> Any:
+            t = type(obj)
+            if t is Ev:
+                cur = obj.value
+                for k in keys:
+                    if type(cur) is not dict:
+                        return by_key(obj, ctx)
+                    if k not in cur:
+                        return new_ev(Gap, (obj.type, obj.file, obj.pointer + suffix,
+                                            obj.schema))
+                    cur = cur[k]
+                return new_ev(Ev, (cur, obj.type, obj.file, obj.pointer + suffix, obj.schema))
+            if t is Gap:
+                return new_ev(Gap, (obj.type, obj.file, obj.pointer + suffix, obj.schema))
+            return by_key(obj, ctx)
+        self.walk = walk
+
+    def closure(self) -> Fn:
+        root, suffix, walk = self.root, self.suffix, self.walk
+        if len(self.keys) != 1:
+            return lambda ctx: walk(root(ctx), ctx)
+        (k1,) = self.keys
+
+        def path1(ctx: Ctx) -> Any:         # one key (`report.in_post`): written out
+            obj = root(ctx)
+            if type(obj) is Ev:
+                cur = obj.value
+                if type(cur) is dict and k1 in cur:
+                    return new_ev(Ev, (cur[k1], obj.type, obj.file, obj.pointer + suffix,
+                                       obj.schema))
+            return walk(obj, ctx)
+        return path1
+
+
+_PLAIN_OPS = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
+              ">": operator.gt, ">=": operator.ge}
+# Kinds on which a comparison is Python's own when both sides are of one kind
+# (``bool`` is not here: ``type(True) is bool``, which ``compare`` treats apart).
+_PLAIN_KINDS = frozenset({int, float, str})
+
+
+def _comparison(op: str, left: Fn, right: Fn, right_expr: n._Expr, source: str,
+                path: _StaticPath | None = None) -> Fn:
+    """``left op right`` for == != < <= > >=: ``v.compare``, with the reads of ``use``
+    written out and two numbers (or two strings) compared directly. A literal right
+    side (``>= 60``) is held as a constant: taking it is not a read. A static path
+    on the left of a literal is walked in the same function."""
+    plain_op = _PLAIN_OPS[op]
+    compare = v.compare
+    if type(right_expr) is n.Literal and type(right_expr.value) in _PLAIN_KINDS:
+        b = right_expr.value
+        tb = type(b)
+        number = tb is not str
+
+        def against(a: Any, ctx: Ctx) -> Any:
+            """``a op b`` for the left side's value ``a``, not yet taken."""
+            try:
+                ta = type(a)
+                if ta is Ev:
+                    ctx.known += 1
+                    if ctx.known <= READ_LIMIT:
+                        ctx.reads.append(a)
+                    a = a.value
+                    ta = type(a)
+                elif ta is Gap:
+                    use(a, ctx)
+                    return UNKNOWN
+                if ta is tb or (number and (ta is int or ta is float)):
+                    return plain_op(a, b)
+                return compare(op, a, b)
+            except Fault as fault:
+                ctx.warn(str(fault), source)
+                return UNKNOWN
+
+        if path is None:
+            return lambda ctx: against(left(ctx), ctx)
+        root, keys, suffix, walk = path.root, path.keys, path.suffix, path.walk
+
+        def compare_path(ctx: Ctx) -> Any:
+            obj = root(ctx)
+            if type(obj) is Ev:
+                cur = obj.value
+                for k in keys:
+                    if type(cur) is not dict or k not in cur:
+                        break
+                    cur = cur[k]
+                else:       # a known leaf: read it, then compare
+                    ctx.known += 1
+                    if ctx.known <= READ_LIMIT:
+                        ctx.reads.append(new_ev(Ev, (cur, obj.type, obj.file,
+                                                     obj.pointer + suffix, obj.schema)))
+                    ta = type(cur)
+                    if ta is tb or (number and (ta is int or ta is float)):
+                        return plain_op(cur, b)
+                    try:
+                        return compare(op, cur, b)
+                    except Fault as fault:
+                        ctx.warn(str(fault), source)
+                        return UNKNOWN
+            return against(walk(obj, ctx), ctx)
+        return compare_path
+
+    def comparison(ctx: Ctx) -> Any:
+        try:
+            a = left(ctx)
+            ta = type(a)
+            if ta is Ev:
+                ctx.known += 1
+                if ctx.known <= READ_LIMIT:
+                    ctx.reads.append(a)
+                a = a.value
+                ta = type(a)
+            elif ta is Gap:
+                a = use(a, ctx)
+                ta = type(a)
+            b = right(ctx)
+            tb = type(b)
+            if tb is Ev:
+                ctx.known += 1
+                if ctx.known <= READ_LIMIT:
+                    ctx.reads.append(b)
+                b = b.value
+                tb = type(b)
+            elif tb is Gap:
+                b = use(b, ctx)
+                tb = type(b)
+            if (ta is tb and ta in _PLAIN_KINDS) or (
+                    (ta is int or ta is float) and (tb is int or tb is float)):
+                return plain_op(a, b)
+            return compare(op, a, b)
+        except Fault as fault:
+            ctx.warn(str(fault), source)
+            return UNKNOWN
+    return comparison
 
 
 # ---------------------------------------------------------------- compiled forms
@@ -281,8 +446,15 @@ def compile_path(path: Path, limits: Limits | None = None) -> CriteriaSet:
 def compile_expression(expr: n._Expr, *, evidence: frozenset[str] = frozenset(),
                        levels: Mapping[str, int] | None = None,
                        names: frozenset[str] = frozenset(), owner: str = "criterion") -> Fn:
-    """Compile one expression on its own (for tests and tools): ``f(ctx) -> value``."""
-    compiler = _ExprCompiler(evidence, levels or {}, SourceNames(Path.cwd()))
+    """Compile one expression on its own (for tests and tools): ``f(ctx) -> value``.
+
+    Its names are resolved by the resolver, as in a set; ValueError if one is unknown."""
+    references, _ = resolve_expression(expr, evidence=evidence, levels=dict(levels or {}),
+                                       names=names, owner=owner)
+    unknown = [e.id for e in n.walk(expr) if type(e) is n.Name and e not in references]
+    if unknown:
+        raise ValueError(f"unknown name `{unknown[0]}` in a {owner}")
+    compiler = _ExprCompiler(references, levels or {}, SourceNames(Path.cwd()))
     return compiler.expr(expr, _Scope(set(names), owner))
 
 
@@ -333,11 +505,11 @@ class SourceNames:
 
 
 class _ExprCompiler:
-    """Expressions -> closures. Knows only which names are evidence and scale levels."""
+    """Expressions -> closures. Reads what each name stands for from the resolver."""
 
-    def __init__(self, evidence: frozenset[str], levels: Mapping[str, int],
+    def __init__(self, references: Mapping[n.Name, Reference], levels: Mapping[str, int],
                  sources: SourceNames):
-        self.evidence = evidence
+        self.references = references
         self.level_ids = levels
         self.sources = sources
         self._constant: dict[int, bool] = {}
@@ -413,21 +585,26 @@ class _ExprCompiler:
         return lambda ctx: value
 
     def _name(self, e: n.Name, scope: _Scope) -> Fn:
-        name = e.id
-        if name in scope.locals:
+        ref = self.references[e]           # decided once, by the resolver
+        kind, name = ref.kind, ref.target
+        if kind in LOCAL:
             return lambda ctx: ctx.locals[name]
-        if name in self.evidence:
+        if kind == "evidence":
             return lambda ctx: ctx.docs[name]
-        if name in ("assessment", "provider"):
+        if kind == "fact":
             return lambda ctx: ctx.facts[name]
-        if name == "children":
+        if kind == "children":
             return lambda ctx: ctx.children
-        if name in self.level_ids:
-            level = self.level_ids[name]
-            return lambda ctx: level
-        raise AssertionError(f"the checker let an unknown name through: {name}")
+        level = ref.number
+        return lambda ctx: level
 
     def _field(self, e: n.Field, scope) -> Fn:
+        return self._path(e, scope) or self._plain_field(e, scope)
+
+    def _index(self, e: n.Index, scope) -> Fn:
+        return self._path(e, scope) or self._plain_index(e, scope)
+
+    def _plain_field(self, e: n.Field, scope) -> Fn:
         # The guard is written out here, not wrapped round a lambda: field access
         # is the commonest node, and one call less per access is ~10% of a rung.
         obj, name, source = self.expr(e.obj, scope), e.name, self.sources.name(e.span)
@@ -440,15 +617,40 @@ class _ExprCompiler:
                 return UNKNOWN
         return field
 
-    def _index(self, e: n.Index, scope) -> Fn:
-        obj, key = self.expr(e.obj, scope), self.expr(e.key, scope)
+    def _plain_index(self, e: n.Index, scope) -> Fn:
+        obj, key, source = self.expr(e.obj, scope), self.expr(e.key, scope), \
+            self.sources.name(e.span)
 
         def index(ctx: Ctx) -> Any:
-            k = use(key(ctx), ctx)
-            if k is UNKNOWN:
+            try:
+                k = use(key(ctx), ctx)
+                if k is UNKNOWN:
+                    return UNKNOWN
+                return get_field(obj(ctx), k)
+            except Fault as fault:
+                ctx.warn(str(fault), source)
                 return UNKNOWN
-            return get_field(obj(ctx), k)
-        return self._guard(e, index)
+        return index
+
+    def _path(self, e: n.Field | n.Index, scope) -> Fn | None:
+        path = self._static_path(e, scope)
+        return None if path is None else path.closure()
+
+    def _static_path(self, e: n._Expr, scope) -> _StaticPath | None:
+        """A static path from a name (``svy.questions["q3"].positive``: fields and
+        literal string keys) compiled as one (``_StaticPath``); None for any other."""
+        nodes: list[n.Field | n.Index] = []
+        x: n._Expr = e
+        while type(x) is n.Field or (type(x) is n.Index and type(x.key) is n.Literal
+                                     and type(x.key.value) is str):
+            nodes.append(x)
+            x = x.obj
+        if not nodes or type(x) is not n.Name:
+            return None
+        nodes.reverse()
+        return _StaticPath(self.expr(x, scope),
+                           tuple(y.name if type(y) is n.Field else y.key.value for y in nodes),
+                           tuple(self.sources.name(y.span) for y in nodes))
 
     def _listexpr(self, e: n.ListExpr, scope) -> Fn:
         items = tuple(self.expr(i, scope) for i in e.items)
@@ -467,31 +669,81 @@ class _ExprCompiler:
         # mentions is in its trace and a criterion's status does not depend on
         # the order in which its author wrote the operands.
         left, right = self.expr(e.left, scope), self.expr(e.right, scope)
-        combine = v.and3 if e.op == "and" else v.or3
-
-        def boolop(ctx: Ctx) -> Any:
-            a = use(left(ctx), ctx)
-            b = use(right(ctx), ctx)
-            return combine(v.truth(a), v.truth(b))
-        return self._guard(e, boolop)
+        source = self.sources.name(e.span)
+        # Both sides are read first, then taken as true/false (a fault in the first
+        # must not hide the second's reads); and3/or3 written out on three values.
+        if e.op == "and":
+            def boolop(ctx: Ctx) -> Any:
+                try:
+                    a = left(ctx)
+                    if a is not True and a is not False:
+                        a = use(a, ctx)
+                    b = right(ctx)
+                    if b is not True and b is not False:
+                        b = use(b, ctx)
+                    if a is not True and a is not False:
+                        a = truth(a)
+                    if b is not True and b is not False:
+                        b = truth(b)
+                except Fault as fault:
+                    ctx.warn(str(fault), source)
+                    return UNKNOWN
+                if a is True:
+                    return b
+                if a is False or b is False:
+                    return False
+                return UNKNOWN
+        else:
+            def boolop(ctx: Ctx) -> Any:
+                try:
+                    a = left(ctx)
+                    if a is not True and a is not False:
+                        a = use(a, ctx)
+                    b = right(ctx)
+                    if b is not True and b is not False:
+                        b = use(b, ctx)
+                    if a is not True and a is not False:
+                        a = truth(a)
+                    if b is not True and b is not False:
+                        b = truth(b)
+                except Fault as fault:
+                    ctx.warn(str(fault), source)
+                    return UNKNOWN
+                if a is False:
+                    return b
+                if a is True or b is True:
+                    return True
+                return UNKNOWN
+        return boolop
 
     def _compare(self, e: n.Compare, scope) -> Fn:
         left, right, op = self.expr(e.left, scope), self.expr(e.right, scope), e.op
+        source = self.sources.name(e.span)
         if op in ("in", "not in"):
             negate = op == "not in"
 
             def membership(ctx: Ctx) -> Any:
-                a = use(left(ctx), ctx)
-                result = v.member(a, use(right(ctx), ctx))
+                try:
+                    a = use(left(ctx), ctx)
+                    result = v.member(a, use(right(ctx), ctx))
+                except Fault as fault:
+                    ctx.warn(str(fault), source)
+                    return UNKNOWN
                 return v.not3(result) if negate else result
-            return self._guard(e, membership)
-        return self._guard(e, lambda ctx: v.compare(op, use(left(ctx), ctx),
-                                                    use(right(ctx), ctx)))
+            return membership
+        return _comparison(op, left, right, e.right, source, self._static_path(e.left, scope))
 
     def _arith(self, e: n.Arith, scope) -> Fn:
         left, right, op = self.expr(e.left, scope), self.expr(e.right, scope), e.op
-        return self._guard(e, lambda ctx: v.arith(op, use(left(ctx), ctx),
-                                                  use(right(ctx), ctx)))
+        source = self.sources.name(e.span)
+
+        def arith(ctx: Ctx) -> Any:
+            try:
+                return v.arith(op, use(left(ctx), ctx), use(right(ctx), ctx))
+            except Fault as fault:
+                ctx.warn(str(fault), source)
+                return UNKNOWN
+        return arith
 
     def _ischeck(self, e: n.IsCheck, scope) -> Fn:
         operand, negated = self.expr(e.operand, scope), e.negated
@@ -573,7 +825,7 @@ class _Compiler(_ExprCompiler):
     """The whole set: criteria and parents, on top of the expression compiler."""
 
     def __init__(self, checked: CheckedSet, sources: SourceNames):
-        super().__init__(frozenset(checked.evidence), checked.levels, sources)
+        super().__init__(checked.references, checked.levels, sources)
         self.checked = checked
         self._lines: dict[str, list[str]] = {}
         self.titles = {**{k: e.title for k, e in checked.evidence.items()},
@@ -646,11 +898,16 @@ class _Compiler(_ExprCompiler):
     def condition(self, expr: n._Expr, scope: _Scope) -> Fn:
         """A condition: its value is taken (a read) and must be true, false or unknown."""
         inner = self.expr(expr, scope)
+        if type(expr) in _THREE_VALUED:
+            return inner        # already true, false or unknown, its faults guarded
         source = self.sources.name(expr.span)
 
         def condition(ctx: Ctx) -> Any:
             try:
-                return v.truth(use(inner(ctx), ctx))
+                value = inner(ctx)
+                if value is True or value is False:
+                    return value
+                return truth(use(value, ctx))
             except Fault as fault:
                 ctx.warn(str(fault), source)
                 return UNKNOWN
@@ -732,6 +989,8 @@ def _percentish(e: n._Expr) -> bool:
 
 
 _ABSENT = object()
+# Nodes whose closures only ever give True, False or UNKNOWN (and guard their own faults).
+_THREE_VALUED = (n.Compare, n.BoolOp, n.Not)
 # Constant parts worth keeping for a bundle: computing them costs more than a dict look-up.
 _WORTH_KEEPING = (n.Arith, n.Compare, n.BoolOp, n.Not, n.IsCheck)
 

@@ -15,20 +15,21 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 
 import networkx as nx
 
+from engine.diagnostics import Diagnostics
 from engine.evidence.schemas import EvidenceSchema
 from engine.gcpause import gc_paused
 from engine.language import nodes
-from engine.diagnostics import Diagnostics
 from engine.language.graph import build_graph, find_cycles, judgement_order
 from engine.language.limits import Limits
 from engine.language.lint import lint
 from engine.language.load import LoadedSet, load
-from engine.language.resolve import Symbols, resolve
-from engine.source import SourceFile
+from engine.language.resolve import Reference, Symbols, resolve
 from engine.language.typecheck import load_schemas, typecheck
+from engine.source import SourceFile
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,8 @@ class CheckedSet:
     its statements, a statement to its criteria, a criterion to the evidence it
     reads and to the criteria or statements named by ``level(...)``).
     ``order`` lists criteria, statements and key questions with every node
-    after everything it depends on.
+    after everything it depends on. ``references`` says what each name in an
+    expression stands for, as the resolver decided it (the compiler reads it).
     """
 
     root: Path
@@ -59,7 +61,7 @@ class CheckedSet:
     graph: nx.DiGraph
     order: tuple[str, ...]
     criteria_sha256: str
-    symbols: Symbols | None = field(default=None, compare=False, repr=False)
+    references: Mapping[nodes.Name, Reference] = field(compare=False, repr=False)
 
 
 @dataclass
@@ -181,4 +183,5 @@ def _checked(run: _Run) -> CheckedSet:
         aggregations=dict(symbols.aggregations), key_questions=dict(symbols.key_questions),
         statements=dict(symbols.statements), criteria=dict(symbols.criteria),
         tests=tuple(symbols.tests), graph=graph, order=judgement_order(graph),
-        criteria_sha256=run.loaded.criteria_sha256, symbols=symbols)
+        criteria_sha256=run.loaded.criteria_sha256,
+        references=MappingProxyType(symbols.references))

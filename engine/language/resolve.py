@@ -5,8 +5,10 @@ questions, statements and criteria share one namespace across the set. Inside
 an expression a name is, in this order: a quantifier's variable in scope, a
 ``let`` defined above in the same criterion, an evidence id, a scale level id,
 ``assessment``, ``provider``, or (in a statement's or key question's caps)
-``children``. Resolving records what each node reads and which levels it
-uses, so that the graph and the linter need not walk the expressions again.
+``children``. Resolving records what each name stands for (a ``Reference``,
+decided here once: the type checker and the compiler read it) and what each
+node reads and which levels it uses, so that the graph and the linter need not
+walk the expressions again.
 
 >>> from engine.language.parse import parse_text
 >>> file, _ = parse_text('evidence ftsu "FTSU"\\nevidence ftsu "Again"', "a.crit")
@@ -19,9 +21,10 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
+from typing import Literal
 
-from engine.language import nodes as n
 from engine.diagnostics import Diagnostics, did_you_mean
+from engine.language import nodes as n
 from engine.source import Span
 
 KIND_WORDS = {
@@ -34,13 +37,39 @@ CHILDREN = "children"
 JUDGED = ("criterion", "statement", "key_question")
 OUTCOMES = ("not_assessed", "not_applicable")
 
+RefKind = Literal["variable", "let", "evidence", "fact", "children", "level"]
+LOCAL = ("variable", "let")
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """What one name in an expression stands for, decided once by the resolver.
+
+    ``kind`` is ``variable`` (a quantifier's), ``let``, ``evidence``, ``fact``
+    (``assessment`` or ``provider``), ``children`` or ``level`` (a scale level's
+    id, standing for ``number``); ``target`` is the name's text.
+
+    >>> from engine.language.parse import parse_text
+    >>> text = 'scale s { level 1 weak "W" "" }\\nstatement t "T" { criterion c "C" {'
+    >>> text += ' level 2 when weak == 1 } }'
+    >>> file, _ = parse_text(text, "a.crit")
+    >>> list(resolve((file,))[0].references.values())
+    [Reference(kind='level', target='weak', number=1)]
+    """
+
+    kind: RefKind
+    target: str
+    number: int | None = None
+
 
 @dataclass
 class Symbols:
     """Everything the set declares, by id, plus what each judged node reads.
 
     ``reads[node][evidence_id]`` and ``uses[node][target]`` hold the span of the
-    first read of that evidence and the first ``level(target)`` in ``node``.
+    first read of that evidence and the first ``level(target)`` in ``node``;
+    ``references`` what each resolved name node stands for (an unresolved one,
+    reported, has none).
     """
 
     files: tuple[n.File, ...]
@@ -61,6 +90,7 @@ class Symbols:
     uses: dict[str, dict[str, Span]] = field(default_factory=dict)
     used_lets: set[tuple[str, str]] = field(default_factory=set)
     concerns: dict[str, tuple[str, n.Concern]] = field(default_factory=dict)  # text -> (owner, it)
+    references: dict[n.Name, Reference] = field(default_factory=dict)
 
     def kind(self, ident: str) -> str | None:
         entry = self.kinds.get(ident)
@@ -88,6 +118,28 @@ def resolve(files: tuple[n.File, ...]) -> tuple[Symbols, Diagnostics]:
     for test in symbols.tests:
         _test(test, symbols, diags)
     return symbols, diags
+
+
+def resolve_expression(expr: n._Expr, *, evidence: frozenset[str] = frozenset(),
+                       levels: dict[str, int] | None = None, names: frozenset[str] = frozenset(),
+                       owner: str = "criterion") -> tuple[dict[n.Name, Reference], Diagnostics]:
+    """The references of one expression on its own (for tests and tools), given the
+    ``evidence`` ids, the scale ``levels`` (id -> number), ``names`` already bound (as a
+    quantifier's variables are) and the kind of node it sits in (``children`` is known
+    only in a statement or key question).
+
+    >>> from engine.language.parse import parse_expression
+    >>> refs, _ = resolve_expression(parse_expression("s.a > good"), evidence=frozenset({"s"}),
+    ...                              levels={"good": 3})
+    >>> [(r.kind, r.target, r.number) for r in refs.values()]
+    [('evidence', 's', None), ('level', 'good', 3)]
+    """
+    symbols, diags = Symbols(()), Diagnostics()
+    symbols.kinds.update({ident: ("evidence", expr.span) for ident in evidence})
+    symbols.levels = dict(levels or {})
+    walker = _Walker("expression", owner, symbols, diags, ())
+    walker.expr(expr, {name: expr.span for name in names}, None)
+    return symbols.references, diags
 
 
 # ---------------------------------------------------------------- declarations
@@ -240,7 +292,9 @@ def _criterion(criterion: n.Criterion, symbols: Symbols, diags: Diagnostics) -> 
     for let in criterion.lets:
         walker.expr(let.value, {}, let.span)
     if criterion.applies is not None:
-        walker.expr(criterion.applies, {}, criterion.applies.span)
+        # `applies when` is decided before any `let` (spec: judging a criterion, step 1),
+        # wherever it is written: no `let` is visible in it.
+        walker.expr(criterion.applies, {}, None)
     for item in (*criterion.rungs, *criterion.caps):
         _level_ref(item.level, item.span, symbols, diags)
         walker.expr(item.when, {}, item.span)
@@ -348,8 +402,9 @@ class _Walker:
         self.reads = symbols.reads.setdefault(owner, {})
         self.uses = symbols.uses.setdefault(owner, {})
 
-    def expr(self, expr: n._Expr, scope: dict[str, Span], at: Span) -> None:
-        """Check ``expr``; ``at`` is where it sits (``let`` names above it are visible)."""
+    def expr(self, expr: n._Expr, scope: dict[str, Span], at: Span | None) -> None:
+        """Check ``expr``; ``at`` is where it sits (``let`` names above it are visible;
+        None: no ``let`` is, as in ``applies when``)."""
         match expr:
             case n.Name():
                 self._name(expr, scope, at)
@@ -361,39 +416,61 @@ class _Walker:
                 for child in n.children(expr):
                     self.expr(child, scope, at)
 
-    def _visible_lets(self, at: Span) -> dict[str, n.Let]:
+    def _visible_lets(self, at: Span | None) -> dict[str, n.Let]:
+        if at is None:
+            return {}
         here = (at.line, at.column)
         return {let.name: let for let in self.lets if (let.span.line, let.span.column) < here}
 
-    def _name(self, expr: n.Name, scope: dict[str, Span], at: Span) -> None:
-        name, symbols = expr.id, self.symbols
+    def _reference(self, name: str, scope: dict[str, Span], at: Span | None) -> Reference | None:
+        """What ``name`` stands for here, in the one order of the language; None if nothing."""
+        symbols = self.symbols
         if name in scope:
-            return
-        lets = self._visible_lets(at)
-        if name in lets:
-            symbols.used_lets.add((self.owner, name))
+            return Reference("variable", name)
+        if name in self._visible_lets(at):
+            return Reference("let", name)
+        if symbols.kind(name) == "evidence":
+            return Reference("evidence", name)
+        if name in BUILTINS:
+            return Reference("fact", name)
+        if name == CHILDREN and self.kind != "criterion":
+            return Reference("children", name)
+        if name in symbols.levels:
+            return Reference("level", name, symbols.levels[name])
+        return None
+
+    def _name(self, expr: n.Name, scope: dict[str, Span], at: Span | None) -> None:
+        name, symbols = expr.id, self.symbols
+        ref = self._reference(name, scope, at)
+        if ref is not None:
+            symbols.references[expr] = ref
+            if ref.kind == "let":
+                symbols.used_lets.add((self.owner, name))
+            elif ref.kind == "evidence":
+                self.reads.setdefault(name, expr.span)
             return
         kind = symbols.kind(name)
-        if kind == "evidence":
-            self.reads.setdefault(name, expr.span)
-        elif name in symbols.levels or name in BUILTINS:
-            return
-        elif name == CHILDREN:
-            if self.kind == "criterion":
-                self.diags.error("E011", "`children` is only known in a statement's or key "
-                                 "question's caps", expr.span,
-                                 "a criterion can name another's level with `level(id)`")
+        if name == CHILDREN:
+            self.diags.error("E011", "`children` is only known in a statement's or key "
+                             "question's caps", expr.span,
+                             "a criterion can name another's level with `level(id)`")
         elif any(let.name == name for let in self.lets):
             symbols.used_lets.add((self.owner, name))
-            self.diags.error("E010", f"`{name}` is used before its `let`", expr.span,
-                             f"move `let {name} = ...` above this line")
+            if at is None:
+                self.diags.error("E010", f"`applies when` cannot use `let {name}`: it is "
+                                 "decided before any `let`", expr.span,
+                                 f"write out in full what `{name}` stands for here")
+            else:
+                self.diags.error("E010", f"`{name}` is used before its `let`", expr.span,
+                                 f"move `let {name} = ...` above this line")
         elif kind in JUDGED:
             self.diags.error("E011", f"`{name}` is {KIND_WORDS[kind]}, not a value", expr.span,
                              f"to use its level, write `level({name})`")
         elif kind is not None:
             self.diags.error("E011", f"`{name}` is {KIND_WORDS[kind]}, not a value", expr.span)
         else:
-            names = [*scope, *lets, *symbols.evidence, *symbols.levels, *BUILTINS]
+            names = [*scope, *self._visible_lets(at), *symbols.evidence, *symbols.levels,
+                     *BUILTINS]
             if self.kind != "criterion":
                 names.append(CHILDREN)
             self.diags.error("E010", f"unknown name `{name}`", expr.span,
@@ -413,7 +490,7 @@ class _Walker:
                              expr.target_span, None,
                              [(f"`{expr.target}` is declared", self.symbols.kinds[expr.target][1])])
 
-    def _call(self, expr: n.Call, scope: dict[str, Span], at: Span) -> None:
+    def _call(self, expr: n.Call, scope: dict[str, Span], at: Span | None) -> None:
         if expr.func not in n.FUNCTIONS:
             self.diags.error("E010", f"unknown function `{expr.func}`", expr.func_span,
                              did_you_mean(expr.func, n.FUNCTIONS)

@@ -14,16 +14,17 @@ frozenset({'number'})
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from engine.diagnostics import Diagnostics, did_you_mean
 from engine.evidence.patterns import pattern_problem
 from engine.evidence.patterns import search as pattern_search
 from engine.evidence.schemas import EvidenceSchema, read_schema, schema_path
 from engine.language import nodes as n
-from engine.diagnostics import Diagnostics, did_you_mean
-from engine.language.resolve import CHILDREN, Symbols
+from engine.language.resolve import LOCAL, Reference, Symbols
 from engine.source import Span
 
 # ---------------------------------------------------------------- types
@@ -50,6 +51,7 @@ ASSESSMENT = Ty(frozenset({"record"}), fields={"date": DATE, "kind": STRING})
 PROVIDER = Ty(frozenset({"record"}), fields={"id": STRING, "name": STRING, "type": STRING})
 CHILD = Ty(frozenset({"record"}), fields={"id": STRING, "level": NUMBER, "category": STRING})
 CHILDREN_TY = Ty(frozenset({"list"}), item=CHILD)
+FACTS = {"assessment": ASSESSMENT, "provider": PROVIDER}
 
 _LITERAL = {"number": NUMBER, "string": STRING, "boolean": BOOLEAN, "null": NULL,
             "list": _ty("list"), "record": _ty("record")}
@@ -248,17 +250,16 @@ def shown_path(path: Path) -> str:
 
 def typecheck(symbols: Symbols, schemas: dict[str, EvidenceSchema], diags: Diagnostics) -> None:
     """Type-check every expression and every level, scale and aggregation of the set."""
-    names: dict[str, Ty] = {k: NUMBER for k in symbols.levels}
-    names.update({"assessment": ASSESSMENT, "provider": PROVIDER})
     properties: dict[tuple[int, int, str], tuple[bool, Ty, list[str]]] = {}
     # E040 names the schema file it read: evidence id -> that file, as messages show it.
     schema_files = {ident: shown_path(s.path) for ident, s in schemas.items()}
+    evidence: dict[str, Ty] = {}
     for ident, decl in symbols.evidence.items():
         known = schemas.get(ident)
         doc = from_schema(known.schema, known.schema) if known is not None else ANY
-        names[ident] = Ty(frozenset({"list"}), item=doc) if decl.many else doc
+        evidence[ident] = Ty(frozenset({"list"}), item=doc) if decl.many else doc
     for criterion in symbols.criteria.values():
-        checker = _Types(names, diags, properties)
+        checker = _Types(symbols.references, evidence, diags, properties)
         checker.schema_files = schema_files
         items: list[tuple[Span, n._Expr, str]] = [(let.span, let.value, "") for let in
                                                     criterion.lets]
@@ -275,7 +276,7 @@ def typecheck(symbols: Symbols, schemas: dict[str, EvidenceSchema], diags: Diagn
             else:
                 checker.condition(ty, expr, what)
     for owner in (*symbols.statements.values(), *symbols.key_questions.values()):
-        checker = _Types({**names, CHILDREN: CHILDREN_TY}, diags, properties)
+        checker = _Types(symbols.references, evidence, diags, properties)
         checker.schema_files = schema_files
         for cap in owner.caps:
             checker.condition(checker.expr(cap.when), cap.when, f"`cap {cap.level} when`")
@@ -295,9 +296,12 @@ def _root_name(e: n._Expr) -> str | None:
 class _Types:
     """Computes the type of each expression, reporting E040 and E041 where sure."""
 
-    def __init__(self, names: dict[str, Ty], diags: Diagnostics,
+    def __init__(self, references: Mapping[n.Name, Reference], evidence: Mapping[str, Ty],
+                 diags: Diagnostics,
                  properties: dict[tuple[int, int, str], tuple[bool, Ty, list[str]]]):
-        self.env = dict(names)
+        self.references = references      # what each name stands for (the resolver's)
+        self.evidence = evidence          # evidence id -> the type of its document(s)
+        self.env: dict[str, Ty] = {}      # `let` and quantifier variables -> their types
         self.diags = diags
         self.schema_files: dict[str, str] = {}
         # property_schema answers, shared by one typecheck run: every schema they
@@ -331,7 +335,16 @@ class _Types:
         return NUMBER
 
     def _Name(self, e: n.Name) -> Ty:
-        return self.env.get(e.id, ANY)
+        ref = self.references.get(e)
+        if ref is None:                   # unresolved: the resolver has said so
+            return ANY
+        if ref.kind in LOCAL:
+            return self.env.get(ref.target, ANY)
+        if ref.kind == "evidence":
+            return self.evidence[ref.target]
+        if ref.kind == "fact":
+            return FACTS[ref.target]
+        return CHILDREN_TY if ref.kind == "children" else NUMBER
 
     def _ListExpr(self, e: n.ListExpr) -> Ty:
         items = [self.expr(i) for i in e.items]

@@ -30,7 +30,7 @@ CAPS = [
     "not any(c in children where c.level == 4)",
 ]
 PARSED = {text: parse_expression(text) for text in CAPS}
-COMPILED = {text: compile_expression(expr) for text, expr in PARSED.items()}
+COMPILED = {text: compile_expression(expr, owner="statement") for text, expr in PARSED.items()}
 STATUSES = ["rated", "rated", "partial", "not_assessed", "not_applicable"]
 
 
