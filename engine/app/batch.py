@@ -22,9 +22,8 @@ the summary shows each statement's change in the same words.
 
 from __future__ import annotations
 
-import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,7 +32,13 @@ from engine.app.workers import Progress, run_in_workers
 from engine.errors import BundleError, UsageError, WellledError
 from engine.evidence.bundle import MANIFEST_NAMES
 from engine.output.compare import compare, load_previous, read_json_safely
-from engine.output.summary import index_script, index_view, summary_csv, summary_levels, summary_row
+from engine.output.summary import (
+    index_script,
+    index_view,
+    summary_csv_lines,
+    summary_levels,
+    summary_row,
+)
 from engine.words import plural, printable
 
 DEFAULT_TIMEOUT = 600.0          # seconds per bundle: ample for any real bundle
@@ -265,32 +270,73 @@ def run_batch(root: Path, criteria_path: Path, out: Path, *, jobs: int,
     _check_out(root, out, bundles)
     warnings = _check_since(since) if since is not None else []
     clashes = _name_clashes(bundles)
-    rows: list[dict[str, Any]] = []
-    shared: dict[str, Any] = {}
-    report = Progress(len(bundles), progress, echo)
-    with report:
-        for name, reason in clashes.items():
-            rows.append(_failed_row(name, reason))
-            report.advance(name, "failed")
-        todo = _without_clashes(bundles, clashes)
-        for name, (status, payload) in _outcomes(todo, criteria_path, out, jobs, formats,
-                                                 options, since, timeout):
-            if status == "ok":
-                rows.append(_share(payload, shared))  # type: ignore[arg-type]
-            else:
-                rows.append(_failed_row(name, payload))  # type: ignore[arg-type]
-                _mark_failed(out / name, payload)     # type: ignore[arg-type]
-            report.advance(name, status)
-    rows.extend({"bundle": name, "status": "skipped", "reason": reason}
-                for name, reason in skipped)
-    rows.sort(key=lambda row: row["bundle"])
-    warnings += _since_warnings(rows, since)
-    for warning in warnings:
-        echo(f"warning: {warning}")
-    write_summary(rows, out, formats, options, warnings)
-    failed = [(r["bundle"], r["reason"]) for r in rows if r["status"] == "failed"]
-    return BatchSummary(done=sum(r["status"] == "assessed" for r in rows), failed=failed,
-                        out=out, skipped=skipped, warnings=warnings)
+    with SpilledRows() as rows:
+        with Progress(len(bundles), progress, echo) as report:
+            for name, reason in clashes.items():
+                rows.append(_failed_row(name, reason))
+                report.advance(name, "failed")
+            todo = _without_clashes(bundles, clashes)
+            for name, (status, payload) in _outcomes(todo, criteria_path, out, jobs, formats,
+                                                     options, since, timeout):
+                if status == "ok":
+                    rows.append(payload)  # type: ignore[arg-type]
+                else:
+                    rows.append(_failed_row(name, payload))  # type: ignore[arg-type]
+                    _mark_failed(out / name, payload)     # type: ignore[arg-type]
+                report.advance(name, status)
+        for name, reason in skipped:
+            rows.append({"bundle": name, "status": "skipped", "reason": reason})
+        warnings += _since_warnings(rows, since)
+        for warning in warnings:
+            echo(f"warning: {warning}")
+        write_summary(rows, out, formats, options, warnings)
+        failed = [(r["bundle"], r["reason"]) for r in rows if r["status"] == "failed"]
+        done = sum(r["status"] == "assessed" for r in rows)
+    return BatchSummary(done=done, failed=failed, out=out, skipped=skipped, warnings=warnings)
+
+
+class SpilledRows:
+    """A batch's summary rows, in a temporary file as they come (one JSON document each),
+    with only each row's bundle name and place in memory, so the batch's memory stays flat
+    however many bundles it holds. Going through it gives the rows sorted by bundle name
+    (two of one name in the order they came), as often as needed.
+
+    >>> with SpilledRows() as rows:
+    ...     rows.append({"bundle": "b", "status": "failed"})
+    ...     rows.append({"bundle": "a", "status": "skipped"})
+    ...     [row["bundle"] for row in rows]
+    ['a', 'b']
+    """
+
+    def __init__(self) -> None:
+        import tempfile  # lazy: start-up
+
+        self._file = tempfile.TemporaryFile()
+        self._index: list[tuple[str, int, int, int]] = []   # (bundle, arrival, offset, size)
+
+    def append(self, row: dict[str, Any]) -> None:
+        import orjson  # lazy: start-up
+
+        data = orjson.dumps(row)
+        offset = self._file.seek(0, os.SEEK_END)
+        self._file.write(data)
+        self._index.append((row["bundle"], len(self._index), offset, len(data)))
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        import orjson  # lazy: start-up
+
+        for _, _, offset, size in sorted(self._index):
+            self._file.seek(offset)
+            yield orjson.loads(self._file.read(size))
+
+    def __enter__(self) -> SpilledRows:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._file.close()
 
 
 def _without_clashes(bundles: list[tuple[str, Path]], clashes: dict[str, str]
@@ -377,39 +423,31 @@ def _results_in(folder: Path, depth: int = 4) -> Iterator[Path]:
                 yield from _results_in(Path(entry.path), depth - 1)
 
 
-def _since_warnings(rows: list[dict[str, Any]], since: Path | None) -> list[str]:
+def _since_warnings(rows: Iterable[dict[str, Any]], since: Path | None) -> list[str]:
     if since is None:
         return []
-    assessed = [r for r in rows if r["status"] == "assessed"]
+    assessed, compared, other, now = 0, 0, set(), None
+    for row in rows:
+        if row["status"] != "assessed":
+            continue
+        assessed += 1
+        now = now or row["framework"]
+        compared += row["was"] is not None
+        if row["was"] and "framework" in row["was"] and row["was"]["framework"] != {
+                k: row["framework"].get(k) for k in ("id", "version", "criteria_sha256")}:
+            other.add(row["was"]["framework"].get("version") or "?")
     warnings = []
-    if assessed and all(r["was"] is None for r in assessed):
-        warnings.append(f"none of the {plural(len(assessed), 'bundle')} has an earlier result "
+    if assessed and not compared:
+        warnings.append(f"none of the {plural(assessed, 'bundle')} has an earlier result "
                         f"in {printable(str(since))}: the folder names must match those of the "
                         "earlier run")
-    other = sorted({r["was"]["framework"].get("version") or "?" for r in assessed
-                    if r["was"] and "framework" in r["was"]
-                    and r["was"]["framework"] != _same_framework(r)})
     if other:
-        now = assessed[0]["framework"]
         warnings.append(f"some earlier results were made with other criteria (version "
-                        f"{', '.join(other)}; this run: version {now.get('version')}, "
+                        f"{', '.join(sorted(other))}; this run: version {now.get('version')}, "
                         f"criteria {str(now.get('criteria_sha256'))[:12]}): a change may come "
                         "from the criteria rather than the provider, so those of another "
                         "version are not compared")
     return warnings
-
-
-def _same_framework(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: row["framework"].get(k) for k in ("id", "version", "criteria_sha256")}
-
-
-def _share(row: dict[str, Any], shared: dict[str, Any]) -> dict[str, Any]:
-    """Keep one copy of what every row repeats (columns, scale, framework), not one a row."""
-    for key in ("columns", "scale", "framework"):
-        if key in row:
-            text = json.dumps(row[key], sort_keys=True)
-            row[key] = shared.setdefault(f"{key}:{text}", row[key])
-    return row
 
 
 def _outcomes(bundles, criteria_path, out, jobs, formats, options, since, timeout):
@@ -424,7 +462,9 @@ def _outcomes(bundles, criteria_path, out, jobs, formats, options, since, timeou
 
 def write_summary(rows: list[dict[str, Any]], out: Path, formats: tuple[str, ...],
                   options: Any, warnings: list[str] = ()) -> None:
-    """Write out/summary.csv, out/summary.xlsx and out/index.html, each atomically."""
+    """Write out/summary.csv, out/summary.xlsx and out/index.html, each atomically and
+    streamed: ``rows`` (a list, or ``SpilledRows``) is gone through a few times, one row at a
+    time."""
     from markupsafe import Markup  # lazy: start-up
 
     from engine.app.write import atomic_write  # lazy: start-up
@@ -435,9 +475,19 @@ def write_summary(rows: list[dict[str, Any]], out: Path, formats: tuple[str, ...
 
     since = any(row.get("since") for row in rows)
     script = index_script()
-    atomic_write(out / "summary.csv", summary_csv(rows, since))
-    assessed = [row for row in rows if row["status"] == "assessed"]
+    atomic_write(out / "summary.csv", summary_csv_lines(rows, since))
+    assessed = _Assessed(rows)
     atomic_write(out / "summary.xlsx", summary_workbook(assessed, summary_columns(assessed)))
     atomic_write(out / "index.html", stream_template(
         "batch_index.html.j2", "html", batch=index_view(rows, formats, warnings),
         options=options, script=Markup(script), csp=content_security_policy([script])))
+
+
+class _Assessed:
+    """The assessed rows of ``rows``, as often as they are gone through."""
+
+    def __init__(self, rows: Iterable[dict[str, Any]]):
+        self._rows = rows
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return (row for row in self._rows if row["status"] == "assessed")

@@ -341,6 +341,7 @@ def board(result: dict[str, Any]) -> dict[str, Any]:
                    "lead": changes.get("lead", "")} if changes else None),
         "set_aside": set_aside(result["bundle"]),
         "change_of": change_of,
+        "about": about(result),        # the appendix's notes: made once for every format
     }
 
 

@@ -22,9 +22,11 @@ from engine.output.report import (
     md_code,
     md_escape,
     node_anchor,
+    outcome_words,
     range_digits,
     range_words,
     scale_label,
+    status_words,
 )
 from engine.output.trace import escape, trace_html, trace_md
 
@@ -37,6 +39,36 @@ def change_mark_html(view: dict[str, Any], node_id: str) -> Markup:
     what = str(change["change"])
     return Markup(f' <span class="change change-{escape(what.replace(" ", "-"))}" '
                   f'title="{escape(change["words"])}">{escape(what)}</span>')
+
+
+def combine_item_html(result: dict[str, Any], event: dict[str, Any]) -> Markup:
+    """One step of how a statement's or key question's level was combined, as an ``<li>``
+    (excluded child, evidence category, aggregation or cap); "" for any other event."""
+    kind = event.get("kind")
+    source = f' <span class="src">{escape(event["source"])}</span></li>\n'
+    if kind == "excluded":
+        node_id = event["id"]
+        nodes = result["results"]
+        title = nodes[node_id]["title"] if node_id in nodes else node_id
+        return Markup(f'<li><a href="#{escape(node_anchor(node_id))}">{escape(title)}</a> left '
+                      f'out: {escape(status_words(event["status"]))}{source}')
+    if kind == "category":
+        return Markup(f"<li>Evidence category <strong>{escape(_words(event['category']))}"
+                      f"</strong> ({escape(_words(event['aggregation']))}): "
+                      f"{escape(event['text'])}{source}")
+    if kind == "aggregate":
+        return Markup(f"<li>Combined by <strong>{escape(_words(event['aggregation']))}"
+                      f"</strong> ({escape(_words(event['method']))}): "
+                      f"{escape(event['text'])}{source}")
+    if kind == "cap":
+        because = f". {escape(event['because'])}" if event.get("because") else ""
+        return Markup(f"<li>Limit to level {escape(event['level'])}: <strong>"
+                      f"{escape(outcome_words(event))}</strong>{because}{source}")
+    return Markup("")
+
+
+def _words(value: Any) -> str:
+    return str(value).replace("_", " ")
 
 
 def _gap_html(gap: dict[str, Any]) -> str:

@@ -119,7 +119,8 @@ def environment(fmt: str) -> Environment:
                            gap_md=criterion.gap_md)
     else:
         env.filters.update(criterion_html=criterion.criterion_html,
-                           change_mark=criterion.change_mark_html)
+                           change_mark=criterion.change_mark_html,
+                           combine_item=criterion.combine_item_html)
     return env
 
 

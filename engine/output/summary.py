@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from engine.output.compare import change
@@ -179,6 +180,12 @@ def summary_csv(rows: list[dict[str, Any]], since: bool) -> str:
     per statement and key question its assured level, its judgement in words and its range
     ("2 to 3"), and with ``since`` the change and what it was. Every cell taken from a bundle
     is made safe for spreadsheets."""
+    return "".join(summary_csv_lines(rows, since))
+
+
+def summary_csv_lines(rows: Iterable[dict[str, Any]], since: bool) -> Iterator[str]:
+    """The text of summary.csv line by line (``rows`` is read twice: columns, then rows), so
+    a batch of any size is written without holding the whole file."""
     columns = summary_columns(rows)
     header = list(SUMMARY_FIELDS)
     for column in columns:
@@ -209,42 +216,68 @@ def summary_csv(rows: list[dict[str, Any]], since: bool) -> str:
             if since:
                 line += list(row_travel(row, column["id"]))
         writer.writerow(line)
-    return buffer.getvalue()
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    yield buffer.getvalue()
 
 
-def index_view(rows: list[dict[str, Any]], formats: tuple[str, ...],
+class _ViewRows:
+    """The index's rows, each made as the page reaches it (the page goes through them
+    twice): a batch of any size is never held as one list of rows."""
+
+    def __init__(self, rows: Iterable[dict[str, Any]], count: int, make: Any):
+        self._rows, self._count, self._make = rows, count, make
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return (self._make(row) for row in self._rows if row["status"] == "assessed")
+
+
+def index_view(rows: Iterable[dict[str, Any]], formats: tuple[str, ...],
                warnings: list[str] = ()) -> dict[str, Any]:
-    """Plain data for batch_index.html.j2: one cell per provider and node, each with its text."""
+    """Plain data for batch_index.html.j2: one cell per provider and node, each with its text.
+
+    ``rows`` is read once here and again each time the page goes through its rows, one row
+    at a time, so it may be a batch's rows kept on disk."""
     from engine.output.report import node_anchor  # lazy: start-up (jinja2)
 
-    assessed = [r for r in rows if r["status"] == "assessed"]
-    columns = summary_columns(assessed)
-    scale = assessed[0]["scale"] if assessed else []
-    since = any(row["since"] for row in assessed)
-    view_rows = []
-    for row in assessed:
+    seen: dict[str, dict[str, str]] = {}
+    first, since, count = None, False, 0
+    failed, skipped = [], []
+    for row in rows:
+        if row["status"] == "assessed":
+            first = first or row
+            since = since or bool(row["since"])
+            count += 1
+            for column in row.get("columns", ()):
+                seen.setdefault(column["id"], column)
+        elif row["status"] == "failed":
+            failed.append((printable(row["bundle"]), printable(row["reason"])))
+        elif row["status"] == "skipped":
+            skipped.append((printable(row["bundle"]), row["reason"]))
+    columns = list(seen.values())
+
+    def view_row(row: dict[str, Any]) -> dict[str, Any]:
         labels = _labels(row)
         cells = [_cell(row, column["id"], labels, since, formats, node_anchor)
                  for column in columns]
         provider = {k: printable(str(v)) if v is not None else "" for k, v in
                     row["provider"].items()}
-        view_rows.append({"bundle": printable(row["bundle"]), "provider": provider,
-                          "date": row["date"], "cells": cells,
-                          "coverage": coverage_text(row),
-                          "coverage_sort": (row["coverage"][0] / row["coverage"][1]
-                                            if row.get("coverage") and row["coverage"][1]
-                                            else -1),
-                          "concerns": [printable(c) for c in row.get("concerns") or []],
-                          "concerns_known": row.get("concerns") is not None,
-                          "report": href(row["bundle"], "report.html")
-                          if "html" in formats else None})
-    return {"rows": view_rows, "columns": columns, "since": since, "scale": scale,
-            "failed": [(printable(r["bundle"]), printable(r["reason"]))
-                       for r in rows if r["status"] == "failed"],
-            "skipped": [(printable(r["bundle"]), r["reason"])
-                        for r in rows if r["status"] == "skipped"],
-            "warnings": list(warnings),
-            "framework": assessed[0]["framework"] if assessed else None}
+        return {"bundle": printable(row["bundle"]), "provider": provider,
+                "date": row["date"], "cells": cells,
+                "coverage": coverage_text(row),
+                "coverage_sort": (row["coverage"][0] / row["coverage"][1]
+                                  if row.get("coverage") and row["coverage"][1] else -1),
+                "concerns": [printable(c) for c in row.get("concerns") or []],
+                "concerns_known": row.get("concerns") is not None,
+                "report": href(row["bundle"], "report.html") if "html" in formats else None}
+
+    return {"rows": _ViewRows(rows, count, view_row), "columns": columns, "since": since,
+            "scale": first["scale"] if first else [], "failed": failed, "skipped": skipped,
+            "warnings": list(warnings), "framework": first["framework"] if first else None}
 
 
 def _cell(row, node_id, labels, since, formats, node_anchor) -> dict[str, Any]:
