@@ -23,6 +23,7 @@ from engine.judge.compile import Ctx, SourceNames, _ExprCompiler, _Scope, get_fi
 from engine.judge.values import UNKNOWN, Ev, Fault, Gap, Range
 from engine.language import nodes as n
 from engine.language.parse import parse_expression
+from engine.language.resolve import resolve_expression
 
 
 class Plain(_ExprCompiler):
@@ -59,8 +60,11 @@ class Plain(_ExprCompiler):
 
 
 def compiled(cls, text: str):
-    compiler = cls(frozenset({"s"}), {"developing": 2}, SourceNames(Path.cwd()))
-    return compiler.expr(parse_expression(text), _Scope(set(), "criterion"))
+    expr = parse_expression(text)
+    references, _ = resolve_expression(expr, evidence=frozenset({"s"}),
+                                       levels={"developing": 2})
+    compiler = cls(references, {"developing": 2}, SourceNames(Path.cwd()))
+    return compiler.expr(expr, _Scope(set(), "criterion"))
 
 
 DOCS = {
