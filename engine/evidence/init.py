@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from engine.evidence.bundle import manifest_schema
-from engine.evidence.schemas import EvidenceSchema, _expand
+from engine.evidence.schema_walk import expand
+from engine.evidence.schemas import EvidenceSchema
 
 _WIDTH = 88
 
@@ -92,7 +93,7 @@ class _Writer:
     def _merged(self, node: Any) -> dict[str, Any]:
         """The keywords that apply to a value, with $ref and allOf members folded in."""
         merged: dict[str, Any] = {}
-        for part in reversed(_expand(self.root, [node])):
+        for part in reversed(expand(self.root, [node])):
             for key, value in part.items():
                 if key == "properties" and isinstance(value, dict):
                     merged.setdefault("properties", {}).update(value)

@@ -22,6 +22,8 @@ from yaml.constructor import SafeConstructor
 from yaml.nodes import ScalarNode
 from yaml.resolver import Resolver
 
+from engine.evidence.pointers import escape
+
 MAX_DEPTH = 64
 """How deeply objects and lists may nest in one document."""
 
@@ -193,7 +195,7 @@ def _unsafe_value(value: Any) -> tuple[str, str] | None:
             for key in node:
                 if _SURROGATE.search(key):
                     return pointer, _lone_surrogate("a key of this object")
-            stack.extend((f"{pointer}/{_escape(k)}", v) for k, v in reversed(node.items()))
+            stack.extend((f"{pointer}/{escape(k)}", v) for k, v in reversed(node.items()))
         elif isinstance(node, list):
             stack.extend((f"{pointer}/{i}", v) for i, v in reversed(list(enumerate(node))))
     return None
@@ -236,14 +238,10 @@ def _locate_json_duplicate(text: str) -> ReadError:
                     return ReadError(f"duplicate key `{_show(key)}` (the later one would "
                                      "silently win); keep one", pointer)
                 seen.add(key)
-            stack.extend((f"{pointer}/{_escape(key)}", child) for key, child in reversed(node))
+            stack.extend((f"{pointer}/{escape(key)}", child) for key, child in reversed(node))
         elif isinstance(node, list):
             stack.extend((f"{pointer}/{i}", child) for i, child in reversed(list(enumerate(node))))
     return ReadError("duplicate key in an object (the later one would silently win); keep one")
-
-
-def _escape(token: str) -> str:
-    return token.replace("~", "~0").replace("/", "~1")
 
 
 # ---------------------------------------------------------------- YAML
@@ -564,7 +562,7 @@ def json_positions(text: str) -> dict[str, tuple[int, int]]:
         top = stack[-1] if stack else None
         if top is not None and top[1] and top[3] is None:     # an object's key
             key = json.loads(string)
-            top[3] = f"{top[0]}/{_escape(key)}"
+            top[3] = f"{top[0]}/{escape(key)}"
             positions[top[3] + "#key"] = lines.at(start)
             continue
         if top is None:
@@ -600,7 +598,7 @@ def yaml_positions(text: str) -> dict[str, tuple[int, int]]:
         top = stack[-1] if stack else None
         if top is not None and top[1] and top[3] is None:
             key = event.value if kind is yaml.ScalarEvent else "?"
-            top[3] = f"{top[0]}/{_escape(key)}"
+            top[3] = f"{top[0]}/{escape(key)}"
             positions[top[3] + "#key"] = where
             if kind in (yaml.MappingStartEvent, yaml.SequenceStartEvent):
                 stack.append(["?", kind is yaml.MappingStartEvent, 0, None])

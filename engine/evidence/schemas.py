@@ -19,8 +19,21 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from engine import resources
+from engine.evidence.fast_validator import compile_check
 from engine.evidence.patterns import pattern_problem
 from engine.evidence.patterns import search as patterns_search
+from engine.evidence.schema_walk import (
+    SUB_LISTS,
+    SUB_MAPS,
+    SUB_ONE,
+    anchors,
+    children,
+    escape,
+    expand,
+    ref_loop,
+    resolve,
+    tokens,
+)
 
 
 @dataclass(frozen=True)
@@ -47,8 +60,6 @@ class EvidenceSchema:
     @cached_property
     def fast_check(self):
         """``document -> bool``: a quick validity test, or None when only jsonschema will do."""
-        from engine.evidence.validate import compile_check  # lazy: circle
-
         return compile_check(self.schema)
 
     @cached_property
@@ -66,7 +77,7 @@ class EvidenceSchema:
         """
         cache = self._sensitive_cache
         if pointer not in cache:
-            cache[pointer] = _is_sensitive(self.schema, _tokens(pointer))
+            cache[pointer] = _is_sensitive(self.schema, tokens(pointer))
         return cache[pointer]
 
     def convert_dates(self, value: Any) -> Any:
@@ -172,37 +183,6 @@ def _schema_problem_in_words(schema: dict[str, Any]) -> str | None:
     return f"at `{pointer}`, the value is not what JSON Schema allows there"
 
 
-# Where subschemas are, by keyword (JSON Schema 2020-12 applicators).
-_SUB_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
-_SUB_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
-_SUB_ONE = ("items", "additionalProperties", "not", "if", "then", "else", "contains",
-            "propertyNames", "unevaluatedItems", "unevaluatedProperties")
-# Those that apply to the same value as their parent: a cycle through only these never ends.
-_SAME_VALUE_LISTS = ("allOf", "anyOf", "oneOf")
-_SAME_VALUE_ONE = ("not", "if", "then", "else")
-
-
-def _subschemas(node: dict[str, Any], pointer: str):
-    """``(pointer, subschema)`` of each direct subschema of ``node``."""
-    for key in _SUB_MAPS:
-        value = node.get(key)
-        if isinstance(value, dict):
-            for name, sub in value.items():
-                yield f"{pointer}/{_escape(key)}/{_escape(name)}", sub
-    for key in _SUB_LISTS:
-        value = node.get(key)
-        if isinstance(value, list):
-            for index, sub in enumerate(value):
-                yield f"{pointer}/{key}/{index}", sub
-    for key in _SUB_ONE:
-        if key in node:
-            yield f"{pointer}/{key}", node[key]
-
-
-def _escape(token: str) -> str:
-    return str(token).replace("~", "~0").replace("/", "~1")
-
-
 _FILE_DEFS = "wellled-file-"
 
 
@@ -261,12 +241,12 @@ def bundle(schema: dict[str, Any], path: Path, roots: list[str]
                 if key in ("$ref", "$dynamicRef"):
                     out[key] = reference(value, key, f"{pointer or '/'}", doc, doc_path,
                                          prefix)
-                elif key in _SUB_MAPS and isinstance(value, dict):
-                    out[key] = {k: walk(v, f"{pointer}/{_escape(key)}/{_escape(k)}")
+                elif key in SUB_MAPS and isinstance(value, dict):
+                    out[key] = {k: walk(v, f"{pointer}/{escape(key)}/{escape(k)}")
                                 for k, v in value.items()}
-                elif key in _SUB_LISTS and isinstance(value, list):
+                elif key in SUB_LISTS and isinstance(value, list):
                     out[key] = [walk(v, f"{pointer}/{key}/{i}") for i, v in enumerate(value)]
-                elif key in _SUB_ONE:
+                elif key in SUB_ONE:
                     out[key] = walk(value, f"{pointer}/{key}")
                 else:
                     out[key] = value
@@ -300,9 +280,14 @@ def bundle(schema: dict[str, Any], path: Path, roots: list[str]
                     problem.append(f"`{name}`: the `{key}` at `{where}` names an anchor; "
                                    "in a referred file, point with `#/$defs/...` instead")
                     return value
-                if not _has_anchor(doc, fragment):
+                defined = anchors(doc)
+                if unquote(fragment) not in defined:
                     problem.append(f"`{name}`: the `{key}` at `{where}` names the anchor "
                                    f"`{fragment}`, which the file does not define")
+                elif defined[unquote(fragment)] is None:
+                    problem.append(f"`{name}`: the `{key}` at `{where}` names the anchor "
+                                   f"`{fragment}`, which the file defines more than once; "
+                                   "give each its own name")
                 return value
             if key == "$dynamicRef":
                 problem.append(f"`{name}`: `$dynamicRef` at `{where}` must name an anchor "
@@ -315,7 +300,7 @@ def bundle(schema: dict[str, Any], path: Path, roots: list[str]
                     return value
                 # The target is checked once every file is copied in (_resolve_pending).
                 return f"#/$defs/{target_key}{fragment}" + _PENDING
-            if _deref_any(doc, fragment) is None:
+            if resolve(doc, "#" + fragment) is None:
                 problem.append(f"`{name}`: the `{key}` at `{where}` points at "
                                f"`#{fragment}`, which is not in the file")
                 return value
@@ -356,7 +341,7 @@ def _resolve_pending(root: dict[str, Any]) -> str | None:
             if isinstance(ref, str) and ref.endswith(_PENDING):
                 ref = ref[: -len(_PENDING)]
                 node["$ref"] = ref
-                if _deref_any(root, ref[1:]) is None and not problem:
+                if resolve(root, ref) is None and not problem:
                     problem.append(f"a `$ref` points at `{ref.split('/', 3)[-1]}` in a "
                                    "referred file, which is not there")
             for value in node.values():
@@ -367,97 +352,6 @@ def _resolve_pending(root: dict[str, Any]) -> str | None:
 
     walk(root)
     return problem[0] if problem else None
-
-
-def _has_anchor(doc: Any, name: str) -> bool:
-    stack = [doc]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            if node.get("$anchor") == name or node.get("$dynamicAnchor") == name:
-                return True
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
-    return False
-
-
-def _deref_any(root: dict[str, Any], fragment: str) -> Any:
-    """The node at JSON pointer ``fragment`` (``""`` is the root) or None; booleans count."""
-    node = _at(root, _tokens(unquote(fragment)))
-    return node if isinstance(node, (dict, bool)) else None
-
-
-def ref_loop(root: dict[str, Any]) -> str | None:
-    """A loop of references that never reaches a value (``a -> b -> a``), in words, or None.
-
-    A reference to itself through ``properties`` or ``items`` is fine (a tree);
-    only a cycle through ``$ref``, ``allOf``/``anyOf``/``oneOf``, ``not`` and
-    ``if``/``then``/``else``, which apply to the same value, would recurse forever.
-    """
-    nodes: dict[int, tuple[str, dict[str, Any]]] = {}
-    stack: list[tuple[str, Any]] = [("", root)]
-    while stack:
-        pointer, node = stack.pop()
-        if isinstance(node, dict) and id(node) not in nodes:
-            nodes[id(node)] = (pointer, node)
-            stack.extend(_subschemas(node, pointer))
-
-    def targets(node: dict[str, Any]) -> list[dict[str, Any]]:
-        out = []
-        ref = node.get("$ref")
-        if isinstance(ref, str) and ref.startswith("#"):
-            target = (_anchor_node(root, ref[1:]) if ref[1:2] not in ("", "/")
-                      else _deref_any(root, ref[1:]))
-            if isinstance(target, dict):
-                out.append(target)
-        for key in _SAME_VALUE_LISTS:
-            if isinstance(node.get(key), list):
-                out.extend(s for s in node[key] if isinstance(s, dict))
-        for key in _SAME_VALUE_ONE:
-            if isinstance(node.get(key), dict):
-                out.append(node[key])
-        return out
-
-    state: dict[int, int] = {}      # 1: on the current path, 2: done
-    for start in list(nodes):
-        if start in state:
-            continue
-        path: list[int] = [start]
-        iters = [iter(targets(nodes[start][1]))]
-        state[start] = 1
-        while iters:
-            nxt = next(iters[-1], None)
-            if nxt is None:
-                state[path.pop()] = 2
-                iters.pop()
-                continue
-            key = id(nxt)
-            if key not in nodes:
-                nodes[key] = ("?", nxt)
-            if state.get(key) == 1:
-                cycle = path[path.index(key):] + [key]
-                shown = " -> ".join(f"`#{nodes[k][0]}`" for k in cycle)
-                return (f"these references go round in a loop and never reach a value: "
-                        f"{shown}; make one of them describe the value itself")
-            if key not in state:
-                state[key] = 1
-                path.append(key)
-                iters.append(iter(targets(nxt)))
-    return None
-
-
-def _anchor_node(root: Any, name: str) -> Any:
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            if node.get("$anchor") == name:
-                return node
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
-    return None
 
 
 def schema_problem(schema: Any) -> str | None:
@@ -488,9 +382,7 @@ def schema_problem(schema: Any) -> str | None:
 
 @functools.lru_cache(maxsize=1)
 def _meta_fast_check():
-    """The inlined meta-schema as a ``schema -> bool`` closure (``validate.compile_check``)."""
-    from engine.evidence.validate import compile_check  # lazy: circle
-
+    """The inlined meta-schema as a ``schema -> bool`` closure (``fast_validator``)."""
     validator = _meta_validator()
     return compile_check(validator.schema) if validator is not None else None
 
@@ -527,10 +419,6 @@ def _inlined_meta_validator():
     root = Draft202012Validator.META_SCHEMA
     base = root["$id"].rsplit("/", 1)[0] + "/"
     defs: dict[str, Any] = {}
-    maps = ("properties", "patternProperties", "dependentSchemas")
-    lists = ("allOf", "anyOf", "oneOf", "prefixItems")
-    single = ("items", "additionalProperties", "not", "if", "then", "else", "contains",
-              "propertyNames", "unevaluatedItems", "unevaluatedProperties")
 
     def local(node: Any, top: bool = False) -> Any:
         """One meta-schema (sub)schema with its references made local to ``flat``."""
@@ -553,11 +441,11 @@ def _inlined_meta_validator():
                     definition = local(definition)
                     if defs.setdefault(name, definition) != definition:
                         raise _Unexpected(f"two meta-schema vocabularies define {name}")
-            elif key in maps:
+            elif key in SUB_MAPS:
                 out[key] = {name: local(sub) for name, sub in value.items()}
-            elif key in lists:
+            elif key in SUB_LISTS:
                 out[key] = [local(sub) for sub in value]
-            elif key in single:
+            elif key in SUB_ONE:
                 out[key] = local(value)
             else:
                 out[key] = value  # annotations and plain values: type, enum, default ...
@@ -574,91 +462,13 @@ def _inlined_meta_validator():
     return Draft202012Validator(flat, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
-# ---------------------------------------------------------------- schema walking
-
-
-def _tokens(pointer: str) -> list[str]:
-    if not pointer:
-        return []
-    return [t.replace("~1", "/").replace("~0", "~") for t in pointer.split("/")[1:]]
-
-
-def _deref(root: dict[str, Any], ref: str) -> Any:
-    if not ref.startswith("#"):
-        return None                 # another file: not followed
-    node = _at(root, _tokens(ref[1:]))
-    return node if isinstance(node, dict) else None
-
-
-def _at(root: Any, tokens: list[str]) -> Any:
-    """The value at ``tokens`` (a JSON pointer's parts) below ``root``, or None."""
-    node: Any = root
-    for token in tokens:
-        if isinstance(node, list) and token.isdigit() and int(token) < len(node):
-            node = node[int(token)]
-        elif isinstance(node, dict) and token in node:
-            node = node[token]
-        else:
-            return None
-    return node
-
-
-def _expand(root: dict[str, Any], schemas: list[Any]) -> list[dict[str, Any]]:
-    """The schemas that apply to one value: each with its $ref and all/any/oneOf members."""
-    out: list[dict[str, Any]] = []
-    seen: set[int] = set()
-    todo = [s for s in schemas if isinstance(s, dict)]
-    while todo:
-        node = todo.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        out.append(node)
-        if isinstance(node.get("$ref"), str):
-            target = _deref(root, node["$ref"])
-            if target is not None:
-                todo.append(target)
-        for key in ("allOf", "anyOf", "oneOf"):
-            if isinstance(node.get(key), list):
-                todo.extend(s for s in node[key] if isinstance(s, dict))
-        for key in ("then", "else"):
-            if isinstance(node.get(key), dict):
-                todo.append(node[key])
-    return out
-
-
-def _children(nodes: list[dict[str, Any]], token: str) -> list[Any]:
-    """The subschemas that apply to the member ``token`` of a value these schemas describe."""
-    found: list[Any] = []
-    for node in nodes:
-        props = node.get("properties")
-        named = isinstance(props, dict) and token in props
-        if named:
-            found.append(props[token])
-        matched = False
-        patterns = node.get("patternProperties")
-        if isinstance(patterns, dict):
-            for pattern, sub in patterns.items():
-                if patterns_search(pattern, token):
-                    found.append(sub)
-                    matched = True
-        if not named and not matched and isinstance(node.get("additionalProperties"), dict):
-            found.append(node["additionalProperties"])
-        if token.isdigit():
-            prefix = node.get("prefixItems")
-            if isinstance(prefix, list) and int(token) < len(prefix):
-                found.append(prefix[int(token)])
-            elif isinstance(node.get("items"), dict):
-                found.append(node["items"])
-    return found
-
-
-def _is_sensitive(root: dict[str, Any], tokens: list[str]) -> bool:
-    nodes = _expand(root, [root])
-    for token in tokens:
+def _is_sensitive(root: dict[str, Any], path: list[str]) -> bool:
+    """Whether a schema on the way from ``root`` down ``path`` says ``"x-sensitive": true``."""
+    nodes = expand(root, [root])
+    for token in path:
         if any(n.get("x-sensitive") is True for n in nodes):
             return True
-        nodes = _expand(root, _children(nodes, token))
+        nodes = expand(root, children(nodes, token))
         if not nodes:
             return False
     return any(n.get("x-sensitive") is True for n in nodes)
@@ -688,7 +498,7 @@ def _date_plan(root: dict[str, Any]) -> _Plan | None:
     plans: list[_Plan] = []
 
     def build(schemas: list[Any]) -> _Plan | None:
-        nodes = _expand(root, schemas)
+        nodes = expand(root, schemas)
         if not nodes:
             return None
         key = frozenset(id(n) for n in nodes)
@@ -702,7 +512,7 @@ def _date_plan(root: dict[str, Any]) -> _Plan | None:
             if isinstance(props, dict):
                 for name in props:
                     if name not in plan.props:
-                        child = build(_children(nodes, name))
+                        child = build(children(nodes, name))
                         if child is not None:
                             plan.props[name] = child
             patterns = node.get("patternProperties")

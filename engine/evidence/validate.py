@@ -5,11 +5,7 @@ Every problem of a document is found (not just the first) and each becomes a
 say what was expected the way a person filling the file would put it, and
 never quote the value of a field marked ``"x-sensitive"``.
 
->>> import re2
-
-from engine.evidence.patterns import compiled as compiled_pattern
-from engine.evidence.patterns import search as pattern_search
-from engine.evidence.schemas import EvidenceSchema
+>>> from engine.evidence.schemas import EvidenceSchema
 >>> s = EvidenceSchema("ftsu", "FTSU", False, None, {"type": "object",
 ...     "properties": {"cases": {"type": "integer"}}, "required": ["cases"]})
 >>> validate_document(s, {"cases": "many"})
@@ -25,10 +21,8 @@ import json
 import re
 from typing import Any
 
-import re2
-
-from engine.evidence.patterns import compiled as compiled_pattern
 from engine.evidence.patterns import search as pattern_search
+from engine.evidence.pointers import pointer_of
 from engine.evidence.schemas import EvidenceSchema
 
 _TYPE_WORDS = {
@@ -92,11 +86,6 @@ def _still_to_fill(error) -> str:
     if error.validator == "type":
         return f"still to fill: expected {_expected_type(error.validator_value)}"
     return "still to fill"
-
-
-def pointer_of(path) -> str:
-    """The JSON pointer of a path of keys and indices: ``("a", 0)`` -> ``/a/0``."""
-    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
 
 
 def _sort_key(path) -> tuple[Any, ...]:
@@ -308,216 +297,3 @@ def _simple(schema: EvidenceSchema, keyword: str, arg: Any, value: Any, path, er
     if keyword == "dependentRequired":
         return f"fields needed with this one are missing: {error.message}"
     return error.message
-
-
-# ---------------------------------------------------------------- the fast path
-
-# Most documents are valid, and jsonschema's general machinery costs far more
-# than the check itself. A schema that uses only the keywords below is turned
-# into plain Python closures (never generated code: nothing is exec-ed) that
-# answer "valid or not"; only an invalid document goes through jsonschema, for
-# its full messages. A schema with any other keyword always goes through jsonschema.
-# INVARIANT: a closure may reject what jsonschema accepts (the slow path then
-# finds no problem), but must never accept what jsonschema rejects.
-
-_ANNOTATIONS = {"$schema", "$id", "$comment", "$defs", "definitions", "title", "description",
-                "examples", "default", "deprecated", "readOnly", "writeOnly"}
-
-try:
-    from jsonschema._utils import equal as _json_equal
-    from jsonschema._utils import uniq as _json_unique
-except ImportError:             # a jsonschema without them: no fast path for enum/uniqueItems
-    _json_equal = _json_unique = None
-
-
-class _Unsupported(Exception):
-    """The schema uses a keyword the fast path does not know: use jsonschema."""
-
-
-def _is_integer(v: Any) -> bool:
-    return (isinstance(v, int) and not isinstance(v, bool)) or (
-        isinstance(v, float) and v.is_integer())
-
-
-_TYPE_TESTS = {
-    "object": lambda v: isinstance(v, dict),
-    "array": lambda v: isinstance(v, list),
-    "string": lambda v: isinstance(v, str),
-    "integer": _is_integer,
-    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
-    "boolean": lambda v: isinstance(v, bool),
-    "null": lambda v: v is None,
-}
-
-_DATE_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
-
-
-def _is_date(v: Any) -> bool:
-    import datetime  # lazy: start-up
-
-    if not isinstance(v, str):
-        return True
-    if not _DATE_TEXT.fullmatch(v):
-        return False
-    try:
-        datetime.date.fromisoformat(v)
-    except ValueError:
-        return False
-    return True
-
-
-def _format_checker():
-    """The format checker every validator here uses (the one jsonschema would)."""
-    from jsonschema import Draft202012Validator  # lazy: start-up
-
-    return Draft202012Validator.FORMAT_CHECKER
-
-
-def compile_check(root: dict[str, Any]):
-    """A function ``document -> bool`` equivalent to validating against ``root``, or None.
-
-    None means the schema uses a keyword the fast path does not support.
-    """
-    from engine.evidence.schemas import _deref  # lazy: start-up
-
-    memo: dict[int, Any] = {}
-
-    def compile_node(node: Any):
-        if node is True:
-            return lambda v: True
-        if node is False:
-            return lambda v: False
-        if not isinstance(node, dict):
-            raise _Unsupported
-        if id(node) in memo:
-            return memo[id(node)]
-        cell: list[Any] = []
-        memo[id(node)] = lambda v: cell[0](v)     # a recursive $ref reaches itself
-        checks = [c for key, arg in node.items() if key not in _ANNOTATIONS
-                  and not key.startswith("x-") for c in [keyword(node, key, arg)] if c]
-        if not checks:
-            check = lambda v: True                 # noqa: E731
-        elif len(checks) == 1:
-            check = checks[0]
-        else:
-            check = lambda v: all(c(v) for c in checks)   # noqa: E731
-        cell.append(check)
-        memo[id(node)] = check
-        return check
-
-    def keyword(node: dict[str, Any], key: str, arg: Any):
-        if key == "type":
-            names = arg if isinstance(arg, list) else [arg]
-            if any(n not in _TYPE_TESTS for n in names):
-                raise _Unsupported
-            tests = [_TYPE_TESTS[n] for n in names]
-            if len(tests) == 1:
-                return tests[0]
-            return lambda v: any(t(v) for t in tests)
-        if key == "properties":
-            compiled = {name: compile_node(sub) for name, sub in arg.items()}
-
-            def properties(v):
-                if not isinstance(v, dict):
-                    return True
-                for name, check in compiled.items():
-                    if name in v and not check(v[name]):
-                        return False
-                return True
-            return properties
-        if key == "required":
-            names = list(arg)
-            return lambda v: not isinstance(v, dict) or all(n in v for n in names)
-        if key == "additionalProperties":
-            known = set(node.get("properties", {}))
-            patterns = [compiled_pattern(p) for p in node.get("patternProperties", {})]
-            check = compile_node(arg)
-
-            def additional(v):
-                if not isinstance(v, dict):
-                    return True
-                return all(check(item) for k, item in v.items() if k not in known
-                           and not any(p.search(k) is not None for p in patterns))
-            return additional
-        if key == "patternProperties":
-            compiled_patterns = [(compiled_pattern(p), compile_node(s))
-                                 for p, s in arg.items()]
-            return lambda v: not isinstance(v, dict) or all(
-                c(item) for k, item in v.items() for p, c in compiled_patterns
-                if p.search(k) is not None)
-        if key == "items":
-            check = compile_node(arg)
-            start = len(node.get("prefixItems", []))
-            return lambda v: not isinstance(v, list) or all(check(i) for i in v[start:])
-        if key == "prefixItems":
-            checks = [compile_node(s) for s in arg]
-            return lambda v: not isinstance(v, list) or all(
-                c(i) for c, i in zip(checks, v, strict=False))
-        if key in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"):
-            return _number_check(key, arg)
-        if key in ("minLength", "maxLength"):
-            low = key == "minLength"
-            return lambda v: not isinstance(v, str) or (len(v) >= arg if low else len(v) <= arg)
-        if key in ("minItems", "maxItems"):
-            low = key == "minItems"
-            return lambda v: not isinstance(v, list) or (len(v) >= arg if low else len(v) <= arg)
-        if key in ("minProperties", "maxProperties"):
-            low = key == "minProperties"
-            return lambda v: not isinstance(v, dict) or (len(v) >= arg if low else len(v) <= arg)
-        if key == "pattern":
-            rx = compiled_pattern(arg)
-            return lambda v: not isinstance(v, str) or rx.search(v) is not None
-        if key == "format":
-            if arg == "date":
-                return _is_date
-            checker = _format_checker()
-            if arg not in checker.checkers:
-                return None         # a format jsonschema does not check: an annotation
-            return lambda v: checker.conforms(v, arg)
-        if key == "propertyNames":
-            check = compile_node(arg)
-            return lambda v: not isinstance(v, dict) or all(check(k) for k in v)
-        if key in ("enum", "const", "uniqueItems"):
-            if _json_equal is None:
-                raise _Unsupported
-            if key == "const":
-                return lambda v: _json_equal(v, arg)
-            if key == "enum":
-                return lambda v: any(_json_equal(v, choice) for choice in arg)
-            return (lambda v: not isinstance(v, list) or _json_unique(v)) if arg else None
-        if key == "$ref":
-            target = _deref(root, arg) if isinstance(arg, str) else None
-            if target is None:
-                raise _Unsupported
-            return compile_node(target)
-        if key in ("allOf", "anyOf", "oneOf"):
-            checks = [compile_node(s) for s in arg]
-            if key == "allOf":
-                return lambda v: all(c(v) for c in checks)
-            if key == "anyOf":
-                return lambda v: any(c(v) for c in checks)
-            return lambda v: sum(1 for c in checks if c(v)) == 1
-        if key == "not":
-            check = compile_node(arg)
-            return lambda v: not check(v)
-        raise _Unsupported
-
-    try:
-        return compile_node(root)
-    except (_Unsupported, TypeError, AttributeError, re.error, re2.error):
-        return None
-
-
-def _number_check(key: str, arg: Any):
-    def is_number(v):
-        return isinstance(v, (int, float)) and not isinstance(v, bool)
-    if key == "minimum":
-        return lambda v: not is_number(v) or v >= arg
-    if key == "maximum":
-        return lambda v: not is_number(v) or v <= arg
-    if key == "exclusiveMinimum":
-        return lambda v: not is_number(v) or v > arg
-    if key == "exclusiveMaximum":
-        return lambda v: not is_number(v) or v < arg
-    # multipleOf has float subtleties jsonschema handles its own way: let it decide.
-    raise _Unsupported

@@ -31,6 +31,7 @@ from typing import Any
 
 from engine.errors import BundleError
 from engine.evidence.bundle import Bundle, FileRecord, _Layout, assemble
+from engine.evidence.pointers import escape
 from engine.evidence.schemas import EvidenceSchema
 from engine.evidence.sheets import (
     DOCUMENT_COLUMN, FIRST_ROW, HEADER_ROW, INSTRUCTIONS, MANIFEST, NONE_MARK, NOTES_PREFIX,
@@ -431,7 +432,7 @@ def _read_records(book: WorkbookData, sheet: Sheet, cells: _Cells, documents) ->
     fields = {f.key: f for f in sheet.fields}
     columns = _header(book, sheet, cells)
     by_key = {n: c for c, n in columns.items()}
-    pointer = "/" + "/".join(_escape(p) for p in sheet.path)
+    pointer = "/" + "/".join(escape(p) for p in sheet.path)
     header_place = (cell_name(sheet.name, HEADER_ROW, 1), ".".join(sheet.path),
                     cells.key(HEADER_ROW, 1))
     for _, _, places in documents.values():
@@ -470,7 +471,7 @@ def _read_records(book: WorkbookData, sheet: Sheet, cells: _Cells, documents) ->
             column = by_key.get(f.key)
             if column is None:
                 continue
-            at = base + "/" + "/".join(_escape(p) for p in f.path)
+            at = base + "/" + "/".join(escape(p) for p in f.path)
             places[at] = (cell_name(sheet.name, row, column), f.key, cells.key(row, column))
             value, fmt = got[column]
             if value is not None:
@@ -490,14 +491,10 @@ def _get_list(record: dict[str, Any], path: tuple[str, ...]) -> list:
     return existing
 
 
-def _escape(token: str) -> str:
-    return token.replace("~", "~0").replace("/", "~1")
-
-
 def _place(places: dict, path: tuple[str, ...], place) -> None:
     """Record where ``path`` and (when first) each object above it are in the sheet."""
     for depth in range(1, len(path) + 1):
-        pointer = "/" + "/".join(_escape(p) for p in path[:depth])
+        pointer = "/" + "/".join(escape(p) for p in path[:depth])
         if depth == len(path):
             places[pointer] = place
         else:

@@ -107,6 +107,10 @@ REFUSED = [
      "a `patternProperties` pattern"),
     ("$id inside the schema", {"$defs": {"a": {"$id": "https://example.org/a"}}}, None, {},
      "a `$id` inside the schema"),
+    ("anchor defined twice", {"properties": {"title": {"$ref": "#short"}},
+                              "$defs": {"a": {"$anchor": "short", "type": "string"},
+                                        "b": {"$anchor": "short", "type": "integer"}}},
+     None, {}, "names the anchor `short`, which the file defines more than once"),
 ]
 
 

@@ -15,7 +15,9 @@ from engine.evidence.bundle import load_bundle, manifest_schema
 from engine.app.init import init_bundle
 from engine.evidence.init import evidence_template, manifest_template
 from engine.evidence.read import parse_yaml
-from engine.evidence.schemas import EvidenceSchema, _children, _expand
+from engine.evidence.schema_walk import children as _children
+from engine.evidence.schema_walk import expand as _expand
+from engine.evidence.schemas import EvidenceSchema
 from engine.evidence.validate import validate_document
 
 HERE = Path(__file__).resolve().parents[1]
