@@ -51,10 +51,11 @@ def assess_workbook(criteria, path: Path, options: AssessOptions = AssessOptions
 
 
 def write_outputs(result: dict[str, Any], out: Path, formats: tuple[str, ...],
-                  options: AssessOptions = AssessOptions()) -> list[Path]:
+                  options: AssessOptions = AssessOptions(), *, tidy: bool = True
+                  ) -> list[Path]:
     """Write ``result.json``, ``report.html``, ``report.md``, ``report.pdf``, ``report.xlsx``
     (as asked) into ``out`` as one set: the previous set there is replaced in one step, or
-    kept whole on a failure."""
+    kept whole on a failure. ``tidy``: as ``write_set``'s."""
     from engine.output.board import board  # lazy: start-up
     from engine.output.report import render  # lazy: start-up
     from engine.output.results import dump_result  # lazy: start-up
@@ -75,4 +76,4 @@ def write_outputs(result: dict[str, Any], out: Path, formats: tuple[str, ...],
         else:
             texts[names[fmt]] = (dump_result(result) if fmt == "json"
                                  else render(result, fmt, options, view=view))
-    return write_set(Path(out), texts)
+    return write_set(Path(out), texts, tidy=tidy)

@@ -31,6 +31,7 @@ from typing import Any
 from engine.app.workers import Progress, run_in_workers
 from engine.errors import BundleError, UsageError, WellledError
 from engine.evidence.bundle import MANIFEST_NAMES
+from engine.options import AssessOptions
 from engine.output.compare import compare, load_previous, read_json_safely
 from engine.output.summary import (
     index_script,
@@ -228,7 +229,8 @@ def _was(previous: dict[str, Any] | None, problem: str | None) -> dict[str, Any]
     return {**kept, "levels": summary_levels(previous)}
 
 
-def assess_one(name: str, bundle: Path, out: Path, formats: tuple[str, ...], options: Any,
+def assess_one(name: str, bundle: Path, out: Path, formats: tuple[str, ...],
+               options: AssessOptions,
                since: Path | None) -> tuple[str, dict[str, Any] | str]:
     """Assess one bundle and write its outputs: ("ok", summary row) or ("failed", message)."""
     from engine.app.assess import assess_bundle, write_outputs  # lazy: start-up
@@ -242,7 +244,7 @@ def assess_one(name: str, bundle: Path, out: Path, formats: tuple[str, ...], opt
                 result["since"] = compare(previous, result)
             except UsageError as err:         # other criteria: this bundle is not compared
                 problem = str(err)
-        write_outputs(result, out / name, formats, options)
+        write_outputs(result, out / name, formats, options, tidy=False)   # tidied at the start
     except BundleError as err:
         return "failed", "; ".join(err.problems) or str(err)
     except WellledError as err:
@@ -256,7 +258,7 @@ def assess_one(name: str, bundle: Path, out: Path, formats: tuple[str, ...], opt
 
 
 def run_batch(root: Path, criteria_path: Path, out: Path, *, jobs: int,
-              formats: tuple[str, ...], options: Any, since: Path | None,
+              formats: tuple[str, ...], options: AssessOptions, since: Path | None,
               progress: bool, echo: Callable[[str], None],
               timeout: float = DEFAULT_TIMEOUT) -> BatchSummary:
     """Assess every bundle under ``root`` into ``out``; write summary.csv and index.html there."""
@@ -270,6 +272,7 @@ def run_batch(root: Path, criteria_path: Path, out: Path, *, jobs: int,
     _check_out(root, out, bundles)
     warnings = _check_since(since) if since is not None else []
     clashes = _name_clashes(bundles)
+    _tidy(out, bundles)
     with SpilledRows() as rows:
         with Progress(len(bundles), progress, echo) as report:
             for name, reason in clashes.items():
@@ -337,6 +340,15 @@ class SpilledRows:
 
     def __exit__(self, *exc: Any) -> None:
         self._file.close()
+
+
+def _tidy(out: Path, bundles: list[tuple[str, Path]]) -> None:
+    """Remove what killed runs left beside the bundles' output folders, once for the batch
+    (each bundle's own write then skips that scan of its whole folder)."""
+    from engine.app.write import clear_leftovers  # lazy: start-up
+
+    for parent in sorted({(out / name).parent for name, _ in bundles}):
+        clear_leftovers(parent)
 
 
 def _without_clashes(bundles: list[tuple[str, Path]], clashes: dict[str, str]
@@ -461,7 +473,7 @@ def _outcomes(bundles, criteria_path, out, jobs, formats, options, since, timeou
 
 
 def write_summary(rows: list[dict[str, Any]], out: Path, formats: tuple[str, ...],
-                  options: Any, warnings: list[str] = ()) -> None:
+                  options: AssessOptions, warnings: list[str] = ()) -> None:
     """Write out/summary.csv, out/summary.xlsx and out/index.html, each atomically and
     streamed: ``rows`` (a list, or ``SpilledRows``) is gone through a few times, one row at a
     time."""

@@ -15,6 +15,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from engine.options import AssessOptions
 from engine.output.board import next_step
 from engine.output.report import (
     _MdSafe,
@@ -80,7 +81,7 @@ def _gap_html(gap: dict[str, Any]) -> str:
             f'(<code>{escape(gap["evidence"])}</code>), {where}{missing}</li>\n')
 
 
-def criterion_html(result: dict[str, Any], node_id: str, options: Any,
+def criterion_html(result: dict[str, Any], node_id: str, options: AssessOptions,
                    view: dict[str, Any], media: str) -> Markup:
     """The ``<details>`` of one criterion: level, what good looks like, the working, the
     next step and the evidence that would help."""
@@ -150,7 +151,7 @@ def gap_md(gap: dict[str, Any]) -> str:
     return _MdSafe(_gap_md(gap))
 
 
-def criterion_md(result: dict[str, Any], node_id: str, options: Any,
+def criterion_md(result: dict[str, Any], node_id: str, options: AssessOptions,
                  view: dict[str, Any]) -> str:
     """One criterion's section of report.md, from the blank line before its anchor to its
     source line."""
