@@ -1,7 +1,9 @@
 """Located, coded problems: collected, sorted, and formatted one way everywhere.
 
-Codes are stable. ``E0xx`` are errors (the set cannot be used); ``W1xx`` are
-warnings (it can, but something is probably not what the author meant).
+Codes are stable. ``E0xx`` are errors in criteria (the set cannot be used);
+``W1xx`` are warnings (it can, but something is probably not what the author
+meant); ``E2xx`` are problems in evidence (a bundle folder or workbook), located
+by file, line and column where the format gives them, and by JSON pointer.
 
 >>> d = Diagnostics()
 >>> d.error("E010", "unknown criterion `staf`", Span("a.crit", 2, 5, 2, 9))
@@ -218,6 +220,86 @@ The statement combines its criteria `by category`, but this criterion has
 no `category` line, so it is put in a category of its own.
 
 Add `category ID` to the criterion."""),
+    # evidence bundles and workbooks
+    "E201": Code("an evidence bundle or file cannot be opened", """\
+The bundle folder, a file in it, or a workbook cannot be opened: it does
+not exist, wellled has no permission to read it, or it was moved, removed
+or replaced while the bundle was being read.
+
+Check the path you gave (a bundle is the folder that holds `bundle.yaml`),
+make the files readable, and run again when nothing else is changing them."""),
+    "E202": Code("an evidence file is refused", """\
+A file is refused before anything in it is used, because reading it could
+be unsafe: a symbolic link (it could point outside the bundle), something
+that is not a plain file, a file over the size limit (50 MB unless
+`--max-file-mb` says otherwise), or a workbook with macros, links to other
+workbooks, or more content packed into it than a workbook needs.
+
+Copy the file itself into the bundle, save a workbook as an Excel Workbook
+(.xlsx) without macros, or, for a file that really is that large, raise
+the limit with `--max-file-mb`."""),
+    "E203": Code("an evidence file cannot be read as JSON, YAML or Excel", """\
+A file's text is not valid JSON or YAML (or a workbook is not a readable
+.xlsx): a bracket, quote or colon is missing or misplaced, the text is not
+UTF-8, a key is given twice in one object (the later one would silently
+win), or it uses something wellled refuses so that nothing in a file can
+run or explode: YAML tags, aliases that multiply the document, numbers
+JSON does not allow (NaN, infinity), or nesting deeper than 64 levels.
+The message gives the line and column where the reader stopped.
+
+Correct the file at the place shown; an editor that checks YAML or JSON
+helps. `wellled init` writes templates that are valid to start from."""),
+    "E204": Code("the bundle manifest is missing, repeated or invalid", """\
+Every bundle has exactly one manifest, `bundle.yaml` (or `bundle.yml`,
+`bundle.json`), naming the provider assessed and the assessment's date and
+kind. It is missing, there is more than one, or what it says cannot be
+used (for example, the period ends before it starts).
+
+Add or correct `bundle.yaml`; `wellled init` writes a template."""),
+    "E205": Code("an evidence file or folder is in the wrong place or misnamed", """\
+A file or folder is named like an evidence type but cannot be read as it
+is: a close misspelling of a type's id (it would otherwise be silently
+unused), a folder for evidence that is one document, a single file for
+evidence that is a collection (one file per document in a folder), or the
+same evidence given twice (`ftsu.yaml` and `ftsu.json`).
+
+Rename or move the file as the message says, or keep only one copy."""),
+    "E206": Code("evidence does not match its schema", """\
+A value in an evidence document is not what the evidence type's JSON
+Schema allows: text where a number or date is expected, a required field
+missing, a field the schema does not define, a choice that is not one of
+the allowed ones, a number out of range. The message gives the file, the
+line and column where it can, the place in the document as a JSON pointer
+(`/staff/0/name`), what was expected and what was found; the value of a
+field marked sensitive is never shown. Every problem of the whole bundle
+is listed at once.
+
+Correct each value at the place shown. With `--lenient`, a document with
+such problems is treated as not provided instead, and the report lists
+what was set aside and why."""),
+    "E207": Code("an evidence document is empty or not filled in", """\
+A file holds nothing, or it is a template from `wellled init` whose values
+are all still `null`. An empty document is not evidence, and treating it
+as one would judge the trust on nothing.
+
+Fill the document in, or delete the file if you do not have this
+evidence (evidence that is not provided is reported as a gap)."""),
+    "E208": Code("a workbook sheet or cell cannot be read", """\
+A sheet or cell of an evidence workbook cannot be turned into evidence:
+a sheet or column heading that the workbook template does not have, a
+row that names a document that is not there, or a cell whose value cannot
+be read as what its column holds. The message names the cell
+(`Staff survey!C4`) and the field.
+
+Correct the cell shown. `wellled template OUT.xlsx` writes a workbook
+with every sheet and heading in place."""),
+    "E209": Code("a collection is set aside (--lenient)", """\
+With `--lenient`, a collection (evidence given as one file per document
+in a folder) with any invalid document is treated as not provided as a
+whole, so that a judgement never rests on the documents that happened to
+be valid. The invalid documents' own problems are listed with it.
+
+Correct the documents listed; the collection is then used."""),
 }
 
 CODES: Mapping[str, str] = {code: entry.title for code, entry in CODE_TABLE.items()}
@@ -247,7 +329,9 @@ def codes_markdown() -> str:
              "`wellled check` reports each problem with a code: `E0xx` are errors (the criteria",
              "cannot be used until they are fixed), `W1xx` are warnings (the criteria can be",
              "used, but something is probably not what the author meant; `check --strict`",
-             "treats them as errors). `wellled explain CODE` prints the same text as below.", "",
+             "treats them as errors). `assess`, `batch` and `import` report each problem of an",
+             "evidence bundle or workbook with an `E2xx` code. `wellled explain CODE` prints",
+             "the same text as below.", "",
              "| code | what |", "|---|---|"]
     lines += [f"| [{code}](#{code.lower()}) | {entry.title} |" for code, entry in CODE_TABLE.items()]
     for code, entry in CODE_TABLE.items():
@@ -259,7 +343,19 @@ Severity = Literal["error", "warning"]
 
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
-    """One problem at one place: ``path:line:col: error[E010]: message``."""
+    """One problem at one place: ``path:line:col: error[E010]: message``.
+
+    An evidence problem also names the value's place in its document as a JSON
+    ``pointer`` (``/staff/0/name``), and a workbook problem its cell as ``place``
+    (``Staff!B3: name``); either is shown before the message.
+
+    >>> d = Diagnostic("E206", "error", "expected a whole number, got text `many`",
+    ...                Span("b/ftsu.yaml", 3, 8, 3, 9), pointer="/cases")
+    >>> d.line()
+    'b/ftsu.yaml:3:8: /cases: expected a whole number, got text `many`'
+    >>> d.format()
+    'b/ftsu.yaml:3:8: error[E206]: /cases: expected a whole number, got text `many`'
+    """
 
     code: str
     severity: Severity
@@ -267,10 +363,33 @@ class Diagnostic:
     span: Span
     help: str | None = None
     related: tuple[tuple[str, Span], ...] = ()
+    pointer: str | None = None
+    place: str | None = None
 
     @property
     def sort_key(self) -> tuple:
         return (self.span.path, self.span.line, self.span.column, self.code, self.message)
+
+    @property
+    def where(self) -> str:
+        """``path:line:col``, or the path alone when the format gives no line."""
+        return self.span.start if self.span.line > 0 else self.span.path
+
+    def located_message(self) -> str:
+        """The message after the place in its document: ``Staff!B3: name: ...``, ``/a/0: ...``."""
+        if self.place:
+            return f"{self.place}: {self.message}"
+        if self.pointer:
+            return f"{self.pointer}: {self.message}"
+        return self.message
+
+    def line(self) -> str:
+        """The problem on one line without its code: ``path[:line:col]: [/pointer: ]message``.
+
+        How evidence problems are listed in result.json (``bundle.problems``), batch
+        summaries and test runs: the same text as before evidence problems had codes.
+        """
+        return f"{self.where}: {self.located_message()}"
 
     def format(self, sources: Mapping[str, SourceFile] | None = None,
                colour: bool = False) -> str:
@@ -279,11 +398,11 @@ class Diagnostic:
         ``colour`` adds terminal colours (the CLI asks for them only on a terminal).
         """
         paint = _paint if colour else _plain
-        where = self.span.start if self.span.line > 0 else self.span.path
+        where = self.where
         tint = "red" if self.severity == "error" else "yellow"
         head = (f"{paint(where + ':', bold=True)} "
                 f"{paint(f'{self.severity}[{self.code}]', fg=tint, bold=True)}: "
-                f"{paint(self.message, bold=True)}")
+                f"{paint(self.located_message(), bold=True)}")
         parts = [head]
         source = (sources or {}).get(self.span.path)
         snip = snippet(source, self.span)
@@ -297,7 +416,7 @@ class Diagnostic:
         return "\n".join(parts)
 
     def to_json(self) -> dict:
-        return {
+        out = {
             "code": self.code,
             "severity": self.severity,
             "message": self.message,
@@ -309,6 +428,11 @@ class Diagnostic:
             "help": self.help,
             "related": [{"note": n, "at": s.start} for n, s in self.related],
         }
+        if self.pointer is not None:        # evidence problems only: criteria's JSON is as it was
+            out["pointer"] = self.pointer
+        if self.place is not None:
+            out["place"] = self.place
+        return out
 
 
 @dataclass

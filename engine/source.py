@@ -75,7 +75,8 @@ def snippet(source: SourceFile | None, span: Span) -> str:
     """
     if source is None or span.line <= 0:
         return ""
-    text = source.line(span.line).expandtabs(1)
+    # Control characters are shown as `?`: nothing in a file may drive the terminal.
+    text = "".join(c if c.isprintable() else "?" for c in source.line(span.line).expandtabs(1))
     start = max(span.column - 1, 0)
     end = span.end_column - 1 if span.end_line == span.line else len(text)
     width = max(end - start, 1)

@@ -50,8 +50,10 @@ def test_check_output_matches_golden(name: str, monkeypatch: pytest.MonkeyPatch)
 
 
 def test_every_code_has_a_golden() -> None:
+    """Every criteria code; the evidence codes (E2xx) are never `check`'s, and
+    tests/unit/evidence/test_validate_diagnostics.py produces each of them."""
     shown = "".join((HERE / f"{name}.expected").read_text(encoding="utf-8") for name in CASES)
-    missing = [code for code in CODES if f"[{code}]" not in shown]
+    missing = [code for code in CODES if f"[{code}]" not in shown and not code.startswith("E2")]
     assert missing == []
 
 

@@ -258,7 +258,9 @@ def test_a_far_away_cell_costs_nothing_and_too_many_rows_are_refused(criteria, t
     assert read.problems == [] and "ftsu.yaml" in read.data
     monkeypatch.setattr(workbook, "MAX_ROWS", 10)
     read = read_workbook(path, criteria.schemas)
-    limited = [text for _, text in read.problems if "ftsu!A1" in text]
+    # Reading problems are located diagnostics (E208) at their cell; one line each.
+    assert {problem.code for _, problem in read.problems} == {"E208"}
+    limited = [problem.line() for _, problem in read.problems if "ftsu!A1" in problem.line()]
     assert len(limited) == 1
     assert limited[0].startswith(f"{path.as_posix()}: ftsu!A1: the sheet has ")
     assert limited[0].endswith("rows, more than the limit of 10; only the first 10 are read")

@@ -28,10 +28,12 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from engine import resources
+from engine.diagnostics import Diagnostic
 from engine.errors import BundleError
 from engine.evidence.read import SUFFIXES, ReadError, parse_text, positions
 from engine.evidence.schemas import EvidenceSchema
 from engine.evidence.validate import validate_document
+from engine.source import SourceFile, Span
 from engine.words import printable
 
 MANIFEST_NAMES = ("bundle.yaml", "bundle.yml", "bundle.json")
@@ -109,6 +111,9 @@ class Bundle:
     files: tuple[FileRecord, ...]
     unused: tuple[str, ...]
     problems: tuple[str, ...]
+    # The same problems as ``problems`` (what --lenient set aside), as located, coded
+    # diagnostics; ``problems`` keeps their one-line form, which result.json carries.
+    diagnostics: tuple[Diagnostic, ...] = ()
 
 
 @lru_cache(maxsize=1)
@@ -134,57 +139,48 @@ class _Layout:
 
 
 class _Problems:
-    """Every problem found, each kept with the file it is about so they sort by file.
+    """Every problem found, each a located, coded ``Diagnostic`` kept with the file it is
+    about, so they sort by file (and, within one file, in the order found).
 
-    Each is one line, ``<bundle>/<file>[:line:col]: [/pointer: ]message``
-    (``sorted``), and for the terminal, the same line with the source line, a caret
-    and plain help under it where there are some (``details``).
+    Each reads on one line as ``<bundle>/<file>[:line:col]: [/pointer: ]message``
+    (``sorted``: result.json, batch summaries), and for the terminal with its code,
+    the source line with a caret, and help where there are some (``error``).
     """
 
     def __init__(self, label: str):
         self.label = label
-        self.items: list[tuple[str, int, str, str]] = []
+        self.items: list[tuple[str, int, Diagnostic]] = []
+        self.sources: dict[str, SourceFile] = {}
 
-    def add(self, rel: str, message: str, at: str = "", *, line_col: tuple[int, int] | None
-            = None, help: str | None = None, text: str | None = None) -> None:
-        where = printable(f"{self.label}/{rel}" if rel else self.label)   # a name cannot
-        if at and at[0].isdigit():                                        # forge a line
-            where += f":{at}"               # line:column, the way editors jump to it
-            if line_col is None:
+    def add(self, rel: str, message: str, at: str = "", *, code: str,
+            line_col: tuple[int, int] | None = None, help: str | None = None,
+            text: str | None = None) -> None:
+        path = printable(f"{self.label}/{rel}" if rel else self.label)   # a name cannot
+        pointer = None                                                    # forge a line
+        if at and at[0].isdigit():
+            if line_col is None:    # line:column, the way editors jump to it
                 line, _, col = at.partition(":")
                 line_col = (int(line), int(col or 1)) if line.isdigit() and (
                     col or "1").isdigit() else None
         elif at:
-            if line_col is not None:
-                where += f":{line_col[0]}:{line_col[1]}"
-            message = f"{at}: {message}"    # a JSON pointer
-        head = f"{where}: {message}"
-        more = []
+            pointer = at
+        else:
+            line_col = None     # a problem of the whole file: no one place in it
+        span = Span(path, *line_col, line_col[0], line_col[1] + 1) if line_col else \
+            Span(path, 0, 0, 0, 0)
         if text is not None and line_col is not None:
-            more.append(_snippet(text, *line_col))
-        if help:
-            more.append(f"  help: {help}")
-        self.items.append((rel, len(self.items), head, "\n".join([head, *more])))
+            self.sources[path] = SourceFile(None, path, text)
+        self.items.append((rel, len(self.items),
+                           Diagnostic(code, "error", message, span, help, pointer=pointer)))
+
+    def diagnostics(self) -> list[Diagnostic]:
+        return [d for _, _, d in sorted(self.items, key=lambda item: item[:2])]
 
     def sorted(self) -> list[str]:
-        return [head for _, _, head, _ in sorted(self.items)]
+        return [d.line() for d in self.diagnostics()]
 
-    def details(self) -> list[str]:
-        return [full for _, _, _, full in sorted(self.items)]
-
-
-def _snippet(text: str, line: int, col: int) -> str:
-    """The source line ``line`` with a caret under column ``col``, control characters shown
-    as `?` so nothing in a file can drive the terminal."""
-    lines = text.splitlines()
-    if not 0 < line <= len(lines):
-        return ""
-    shown = "".join(c if c.isprintable() else "?" for c in lines[line - 1].expandtabs(1))
-    if len(shown) > 120:
-        start = max(0, min(col - 60, len(shown) - 120))
-        shown, col = shown[start:start + 120], col - start
-    gutter = f"{line:>4} | "
-    return f"{gutter}{shown}\n{' ' * (len(gutter) - 2)}| {' ' * max(col - 1, 0)}^"
+    def error(self) -> BundleError:
+        return BundleError.from_diagnostics(self.diagnostics(), self.sources)
 
 
 # INVARIANT: the bundle is a sealed folder. Every folder is opened relative to its
@@ -223,11 +219,11 @@ def _open_error(err: OSError, name: str, dir_fd: int) -> ReadError:
     # O_NOFOLLOW on a link gives ELOOP, or ENOTDIR with O_DIRECTORY: ask which it is now.
     if err.errno == errno.ELOOP or (err.errno == errno.ENOTDIR and _is_link(name, dir_fd)):
         return ReadError("is a symbolic link; copy the file itself into the bundle "
-                         "(links are refused: they can point outside it)")
+                         "(links are refused: they can point outside it)", code="E202")
     if err.errno in (errno.ENOTDIR, errno.ENOENT):
         return ReadError("changed while the bundle was being read (moved, removed or replaced); "
-                         "run again when nothing is changing it")
-    return ReadError(f"cannot be read: {(err.strerror or str(err)).lower()}")
+                         "run again when nothing is changing it", code="E201")
+    return ReadError(f"cannot be read: {(err.strerror or str(err)).lower()}", code="E201")
 
 
 def _split(name: str) -> tuple[str, str]:
@@ -239,10 +235,11 @@ def _refuse_odd(entry: os.DirEntry[str], rel: str, problems: _Problems) -> bool:
     """Report a symbolic link or special file; True if ``entry`` is one."""
     if entry.is_symlink():
         problems.add(rel, "is a symbolic link; copy the file itself into the bundle "
-                          "(links are refused: they can point outside it)")
+                          "(links are refused: they can point outside it)", code="E202")
         return True
     if not entry.is_dir(follow_symlinks=False) and not entry.is_file(follow_symlinks=False):
-        problems.add(rel, "is not a regular file or folder; remove it from the bundle")
+        problems.add(rel, "is not a regular file or folder; remove it from the bundle",
+                     code="E202")
         return True
     return False
 
@@ -278,7 +275,7 @@ def _open_sub(name: str, parent_fd: int, rel: str, problems: _Problems) -> int |
     try:
         return _open_dir(name, parent_fd)
     except ReadError as err:
-        problems.add(rel, err.message)
+        problems.add(rel, err.message, code=err.code)
         return None
 
 
@@ -297,11 +294,11 @@ def _layout(root_fd: int, schemas: Mapping[str, EvidenceSchema], problems: _Prob
                     layout.collections[name] = found
             elif schema is not None:
                 problems.add(name, f"is a folder, but evidence `{name}` is one document: "
-                                   f"give it as `{name}.yaml` or `{name}.json`")
+                                   f"give it as `{name}.yaml` or `{name}.json`", code="E205")
             elif _misnamed(name, schemas, many=True) is not None:
                 problems.add(name, f"matches no evidence type: did you mean the folder "
                                    f"`{_misnamed(name, schemas, many=True)}/`? Rename it, or "
-                                   "it is not read")
+                                   "it is not read", code="E205")
             else:
                 layout.unused.extend(_all_files(root_fd, name, name, problems))
             continue
@@ -312,12 +309,12 @@ def _layout(root_fd: int, schemas: Mapping[str, EvidenceSchema], problems: _Prob
         elif suffix in SUFFIXES and schema is None and _misnamed(stem, schemas) is not None:
             meant = _misnamed(stem, schemas)
             problems.add(name, f"matches no evidence type: did you mean `{meant}{suffix}`? "
-                               "Rename it, or it is not read")
+                               "Rename it, or it is not read", code="E205")
         elif suffix not in SUFFIXES or schema is None:
             layout.unused.append(name)
         elif schema.many:
             problems.add(name, f"evidence `{stem}` is a collection: put each document in "
-                               f"its own file in the folder `{stem}/`")
+                               f"its own file in the folder `{stem}/`", code="E205")
         else:
             layout.singles.setdefault(stem, []).append(name)
     return layout
@@ -383,7 +380,8 @@ def _read_bytes(root_fd: int, rel: str, max_bytes: int) -> bytes:
                 inner = _open_dir(folder, dir_fd)
             except ReadError as err:
                 where = "/".join(folders[:depth + 1])
-                raise ReadError(f"cannot be read: its folder `{where}` {err.message}") from None
+                raise ReadError(f"cannot be read: its folder `{where}` {err.message}",
+                                code=err.code) from None
             if dir_fd != root_fd:
                 os.close(dir_fd)
             dir_fd = inner
@@ -397,7 +395,7 @@ def _read_bytes(root_fd: int, rel: str, max_bytes: int) -> bytes:
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise ReadError("is not a regular file; remove it from the bundle")
+            raise ReadError("is not a regular file; remove it from the bundle", code="E202")
         _check_size(info.st_size, max_bytes)
         with os.fdopen(fd, "rb", closefd=False) as handle:
             raw = handle.read(max_bytes + 1)
@@ -410,7 +408,8 @@ def _read_bytes(root_fd: int, rel: str, max_bytes: int) -> bytes:
 def _check_size(size: int, max_bytes: int) -> None:
     if size > max_bytes:
         raise ReadError(f"the file is {size / 1e6:.1f} MB, over the limit of "
-                        f"{max_bytes / 1e6:g} MB; split it or raise the limit with --max-file-mb")
+                        f"{max_bytes / 1e6:g} MB; split it or raise the limit with --max-file-mb",
+                        code="E202")
 
 
 class _Reader:
@@ -435,7 +434,8 @@ class _Reader:
             self.last = (rel, raw)
             return True, parse_text(raw, _split(rel)[1])
         except ReadError as err:
-            self.problems.add(rel, err.message, err.at, help=err.help, text=err.text)
+            self.problems.add(rel, err.message, err.at, code=err.code, help=err.help,
+                              text=err.text)
             return False, None
 
     last: tuple[str, bytes] | None = None
@@ -477,7 +477,8 @@ def load_bundle(root: Path, schemas: Mapping[str, EvidenceSchema], *,
         root_fd = os.open(root, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)
                           | getattr(os, "O_CLOEXEC", 0))
     except OSError:
-        raise BundleError([f"{label}: no such bundle folder"]) from None
+        problems.add("", "no such bundle folder", code="E201")
+        raise problems.error() from None
     try:
         return _load(root, root_fd, label, problems, schemas, max_file_mb, lenient)
     finally:
@@ -489,8 +490,10 @@ def _load(root: Path, root_fd: int, label: str, problems: _Problems,
     try:
         layout = _layout(root_fd, schemas, problems)
     except OSError as err:      # e.g. a folder without read permission
-        raise BundleError([f"{label}: cannot read `{err.filename or label}`: "
-                           f"{(err.strerror or str(err)).lower()}"]) from None
+        problems = _Problems(label)     # only this problem: the folder could not be listed
+        problems.add("", f"cannot read `{err.filename or label}`: "
+                         f"{(err.strerror or str(err)).lower()}", code="E201")
+        raise problems.error() from None
     reader = _Reader(root_fd, int(max_file_mb * 1_000_000), problems)
     return assemble(root, root.resolve().name, layout, reader, problems,
                     lambda: _Problems(label), schemas, lenient)
@@ -510,8 +513,7 @@ def assemble(root: Path, name: str, layout: _Layout, reader, problems, soft_prob
     documents = _documents(layout, schemas, reader, problems, soft)
     collections = _collections(layout, schemas, reader, problems, soft)
     if problems.items or manifest is None:
-        details = getattr(problems, "details", None)   # a workbook's problems have none
-        raise BundleError(problems.sorted(), details() if details else None)
+        raise problems.error()
     return Bundle(
         root=root,
         name=name,
@@ -521,17 +523,18 @@ def assemble(root: Path, name: str, layout: _Layout, reader, problems, soft_prob
         files=tuple(sorted(reader.files, key=lambda f: f.path)),
         unused=tuple(sorted(layout.unused)),
         problems=tuple(soft.sorted()) if lenient else (),
+        diagnostics=tuple(soft.diagnostics()) if lenient else (),
     )
 
 
 def _manifest(layout: _Layout, reader: _Reader, problems: _Problems) -> Manifest | None:
     if not layout.manifests:
         problems.add("", "no manifest: add `bundle.yaml` naming the provider and the assessment "
-                         "(`wellled init` writes a template)")
+                         "(`wellled init` writes a template)", code="E204")
         return None
     if len(layout.manifests) > 1:
         names = " and ".join(f"`{n}`" for n in layout.manifests)
-        problems.add("", f"{names} are both manifests; keep one")
+        problems.add("", f"{names} are both manifests; keep one", code="E204")
         return None
     rel = layout.manifests[0]
     ok, data = reader.read(rel, "bundle")
@@ -544,12 +547,13 @@ def _manifest(layout: _Layout, reader: _Reader, problems: _Problems) -> Manifest
     period = data["assessment"].get("period")
     if period and period["start"] > period["end"]:
         problems.add(rel, "the period ends before it starts", "/assessment/period",
-                     **_at_line(_locator(reader, rel)("/assessment/period")))
+                     code="E204", **_at_line(_locator(reader, rel)("/assessment/period")))
         return None
     try:
         return Manifest.model_validate(schema.convert_dates(data))
     except ValidationError as err:      # the schema should have caught it; say so plainly
-        problems.add(rel, f"not a valid manifest: {err.errors()[0]['msg'].lower()}")
+        problems.add(rel, f"not a valid manifest: {err.errors()[0]['msg'].lower()}",
+                     code="E204")
         return None
 
 
@@ -568,18 +572,19 @@ def _validate(schema: EvidenceSchema, data: Any, rel: str, problems: _Problems,
               where=None) -> int:
     """Add every problem of ``data``, at its line and column if ``where`` can say; how many."""
     if data is None:
-        problems.add(rel, "the file is empty; fill it in or remove it")
+        problems.add(rel, "the file is empty; fill it in or remove it", code="E207")
         return 1
     found = validate_document(schema, data)
     if found and _untouched(data):
         # A template from `wellled init` as it was written: one problem, not one per field.
         what = ("fill it in" if schema.id == "bundle" else
                 "fill it in, or delete the file if you do not have this evidence")
-        problems.add(rel, f"not filled in yet: every value is still `null`; {what}")
+        problems.add(rel, f"not filled in yet: every value is still `null`; {what}",
+                     code="E207")
         return 1
     for pointer, message in found:
         line_col = where(pointer, message.startswith("unknown field")) if where else None
-        problems.add(rel, message, pointer, **_at_line(line_col))
+        problems.add(rel, message, pointer, code="E206", **_at_line(line_col))
     return len(found)
 
 
@@ -605,7 +610,8 @@ def _documents(layout: _Layout, schemas: Mapping[str, EvidenceSchema], reader: _
     for evidence_id, names in sorted(layout.singles.items()):
         if len(names) > 1:
             given = " and ".join(f"`{n}`" for n in names)
-            problems.add(names[0], f"evidence `{evidence_id}` is given twice ({given}); keep one")
+            problems.add(names[0], f"evidence `{evidence_id}` is given twice ({given}); keep one",
+                         code="E205")
             continue
         schema = schemas[evidence_id]
         ok, data = reader.read(names[0], evidence_id)
@@ -631,7 +637,7 @@ def _collections(layout: _Layout, schemas: Mapping[str, EvidenceSchema], reader:
         if invalid and soft is not problems:
             soft.add(evidence_id, f"collection `{evidence_id}` is treated as not provided: "
                                   f"{invalid} of its documents {'is' if invalid == 1 else 'are'} "
-                                  "invalid")
+                                  "invalid", code="E209")
         elif not invalid:
             collections[evidence_id] = tuple(documents)
     return collections

@@ -35,16 +35,20 @@ SUFFIXES = (".json", ".yaml", ".yml")
 
 
 class ReadError(Exception):
-    """One file cannot be read: ``message`` says why, ``at`` where.
+    """One file cannot be read: ``message`` says why, ``at`` where, ``code`` which kind.
 
     ``at`` is ``line:column`` (both from 1) for a syntax error, a JSON pointer
-    when only the place in the data is known, or empty.
+    when only the place in the data is known, or empty. ``code`` is the
+    diagnostic code (engine/diagnostics.py): E203, text that cannot be read as
+    JSON or YAML, unless the one raising it says otherwise.
     """
 
-    def __init__(self, message: str, at: str = "", help: str | None = None):
+    def __init__(self, message: str, at: str = "", help: str | None = None,
+                 code: str = "E203"):
         self.message = message
         self.at = at
         self.help = help
+        self.code = code
         self.text: str | None = None
         super().__init__(f"{at}: {message}" if at else message)
 
@@ -543,38 +547,23 @@ def json_positions(text: str) -> dict[str, tuple[int, int]]:
     (2, 3)
     """
     lines = _LineIndex(text)
-    positions: dict[str, tuple[int, int]] = {}
-    # Each open container: [pointer, is_object, next index, key awaiting its value]
-    stack: list[list[Any]] = []
+    walk = _Places()
     pos = 0
     while True:
         match = _JSON_TOKEN.match(text, pos)
         if match is None or match.end() == pos:
-            return positions
+            return walk.positions
         pos = match.end()
         string, punct = match.group(1), match.group(2)
         start = match.start(1) if string else match.start(2) if punct else match.start(3)
         if punct in (",", ":"):
             continue
         if punct in ("]", "}"):
-            stack.pop()
-            continue
-        top = stack[-1] if stack else None
-        if top is not None and top[1] and top[3] is None:     # an object's key
-            key = json.loads(string)
-            top[3] = f"{top[0]}/{escape(key)}"
-            positions[top[3] + "#key"] = lines.at(start)
-            continue
-        if top is None:
-            pointer = ""
-        elif top[1]:
-            pointer, top[3] = top[3], None
+            walk.end()
+        elif walk.wants_key():
+            walk.key(json.loads(string), lines.at(start))
         else:
-            pointer = f"{top[0]}/{top[2]}"
-            top[2] += 1
-        positions[pointer] = lines.at(start)
-        if punct in ("[", "{"):
-            stack.append([pointer, punct == "{", 0, None])
+            walk.value(lines.at(start), punct if punct in ("[", "{") else None)
 
 
 def yaml_positions(text: str) -> dict[str, tuple[int, int]]:
@@ -583,26 +572,60 @@ def yaml_positions(text: str) -> dict[str, tuple[int, int]]:
     >>> yaml_positions("a:\\n  - 1\\n  - x: 2\\n")["/a/1/x"]
     (3, 8)
     """
-    positions: dict[str, tuple[int, int]] = {}
-    stack: list[list[Any]] = []
+    walk = _Places()
     for event in _events(text):
         kind = type(event)
         if kind in (yaml.MappingEndEvent, yaml.SequenceEndEvent):
-            stack.pop()
+            walk.end()
             continue
         if kind not in (yaml.ScalarEvent, yaml.AliasEvent, yaml.MappingStartEvent,
                         yaml.SequenceStartEvent):
             continue
         mark = event.start_mark
         where = (mark.line + 1, mark.column + 1)
-        top = stack[-1] if stack else None
-        if top is not None and top[1] and top[3] is None:
-            key = event.value if kind is yaml.ScalarEvent else "?"
-            top[3] = f"{top[0]}/{escape(key)}"
-            positions[top[3] + "#key"] = where
-            if kind in (yaml.MappingStartEvent, yaml.SequenceStartEvent):
-                stack.append(["?", kind is yaml.MappingStartEvent, 0, None])
-            continue
+        opens = "{" if kind is yaml.MappingStartEvent else \
+            "[" if kind is yaml.SequenceStartEvent else None
+        if walk.wants_key():        # a key that is a list or object is walked as "?"
+            walk.key(event.value if kind is yaml.ScalarEvent else "?", where, opens)
+        else:
+            walk.value(where, opens)
+    return walk.positions
+
+
+class _Places:
+    """Where each value of a document is, fed its keys and values in the order they are
+    written: the one walk behind ``json_positions`` (tokens) and ``yaml_positions`` (events).
+
+    >>> walk = _Places()
+    >>> walk.value((1, 1), "{"); walk.key("a", (1, 2)); walk.value((1, 5), "[")
+    >>> walk.value((1, 6)); walk.end(); walk.end()
+    >>> walk.positions
+    {'': (1, 1), '/a#key': (1, 2), '/a': (1, 5), '/a/0': (1, 6)}
+    """
+
+    __slots__ = ("positions", "stack")
+
+    def __init__(self) -> None:
+        self.positions: dict[str, tuple[int, int]] = {}
+        # Each open container: [pointer, is an object, next index, key awaiting its value]
+        self.stack: list[list[Any]] = []
+
+    def wants_key(self) -> bool:
+        """True when the next thing written is an object's key."""
+        return bool(self.stack) and self.stack[-1][1] and self.stack[-1][3] is None
+
+    def key(self, name: str, where: tuple[int, int], opens: str | None = None) -> None:
+        """An object's key at ``where`` (kept as ``pointer#key``, so "unknown field" can
+        point at the name); ``opens`` when the key itself is a list or object."""
+        top = self.stack[-1]
+        top[3] = f"{top[0]}/{escape(name)}"
+        self.positions[top[3] + "#key"] = where
+        if opens is not None:
+            self.stack.append(["?", opens == "{", 0, None])
+
+    def value(self, where: tuple[int, int], opens: str | None = None) -> None:
+        """A value at ``where``; ``opens`` is ``{`` or ``[`` when it starts an object or list."""
+        top = self.stack[-1] if self.stack else None
         if top is None:
             pointer = ""
         elif top[1]:
@@ -610,10 +633,13 @@ def yaml_positions(text: str) -> dict[str, tuple[int, int]]:
         else:
             pointer = f"{top[0]}/{top[2]}"
             top[2] += 1
-        positions[pointer] = where
-        if kind in (yaml.MappingStartEvent, yaml.SequenceStartEvent):
-            stack.append([pointer, kind is yaml.MappingStartEvent, 0, None])
-    return positions
+        self.positions[pointer] = where
+        if opens is not None:
+            self.stack.append([pointer, opens == "{", 0, None])
+
+    def end(self) -> None:
+        """The end of the innermost open object or list."""
+        self.stack.pop()
 
 
 def positions(raw: bytes, suffix: str) -> dict[str, tuple[int, int]]:

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from engine.diagnostics import Diagnostic
 from engine.errors import BundleError
 from engine.evidence.bundle import Bundle, FileRecord, _Layout, assemble
 from engine.evidence.pointers import escape
@@ -37,6 +38,7 @@ from engine.evidence.sheets import (
     DOCUMENT_COLUMN, FIRST_ROW, HEADER_ROW, INSTRUCTIONS, MANIFEST, NONE_MARK, NOTES_PREFIX,
     Field, Sheet, plan_workbook,
 )
+from engine.source import Span
 
 WORKBOOK_SUFFIXES = (".xlsx",)
 MACRO_SUFFIXES = (".xlsm", ".xltm", ".xlam", ".xlsb")
@@ -77,17 +79,20 @@ def open_workbook(path: Path, max_file_mb: float = 50.0):
     """
     label = path.as_posix()
 
-    def refuse(message: str) -> BundleError:
-        return BundleError([f"{label}: {message}"])
+    def refuse(message: str, code: str = "E202") -> BundleError:
+        """The workbook refused: E202 (unsafe or too large) unless ``code`` says otherwise."""
+        return BundleError.from_diagnostics(
+            [Diagnostic(code, "error", message, Span(label, 0, 0, 0, 0))])
 
     suffix = path.suffix.lower()
     if suffix in MACRO_SUFFIXES:
         raise refuse("is a macro-enabled workbook; macros are never run or accepted: save it "
                      "as an Excel Workbook (.xlsx) and try again")
     if suffix == ".xls":
-        raise refuse("is an old-style Excel file (.xls); save it as an Excel Workbook (.xlsx)")
+        raise refuse("is an old-style Excel file (.xls); save it as an Excel Workbook (.xlsx)",
+                     "E203")
     if not path.is_file():
-        raise refuse("no such workbook")
+        raise refuse("no such workbook", "E201")
     limit = int(max_file_mb * 1_000_000)
     size = path.stat().st_size
     if size > limit:
@@ -106,7 +111,7 @@ def open_workbook(path: Path, max_file_mb: float = 50.0):
                                           keep_vba=False, rich_text=False)
     except Exception as err:  # noqa: BLE001 - any parse failure is a malformed workbook
         raise refuse(f"cannot be read as an Excel workbook ({type(err).__name__}); open it in "
-                     "Excel and save it again as an Excel Workbook (.xlsx)") from None
+                     "Excel and save it again as an Excel Workbook (.xlsx)", "E203") from None
     return values, formulas, raw
 
 
@@ -117,7 +122,7 @@ def _check_zip(raw: bytes, limit: int, refuse) -> None:
         members = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError):
         raise refuse("is not an Excel workbook (.xlsx): it is not a zip package; save it "
-                     "from Excel as an Excel Workbook (.xlsx)") from None
+                     "from Excel as an Excel Workbook (.xlsx)", "E203") from None
     if len(members) > MAX_MEMBERS:
         raise refuse(f"holds {len(members)} parts, more than a workbook needs "
                      f"({MAX_MEMBERS}); it is refused")
@@ -129,7 +134,7 @@ def _check_zip(raw: bytes, limit: int, refuse) -> None:
     names = {m.filename.lower() for m in members}
     if "[content_types].xml" not in names or not any(n.startswith("xl/") for n in names):
         raise refuse("is not an Excel workbook (.xlsx); save it from Excel as an Excel "
-                     "Workbook (.xlsx)")
+                     "Workbook (.xlsx)", "E203")
     if any(n.endswith("vbaproject.bin") for n in names):
         raise refuse("holds macros (VBA); macros are never run or accepted: save it as an "
                      "Excel Workbook (.xlsx) without macros")
@@ -139,7 +144,8 @@ def _check_zip(raw: bytes, limit: int, refuse) -> None:
     try:
         types = archive.read("[Content_Types].xml")
     except (KeyError, zipfile.BadZipFile, OSError, RuntimeError):
-        raise refuse("is not a readable Excel workbook; save it again from Excel") from None
+        raise refuse("is not a readable Excel workbook; save it again from Excel",
+                     "E203") from None
     if b"macroEnabled" in types:
         raise refuse("is a macro-enabled workbook; save it as an Excel Workbook (.xlsx)")
 
@@ -162,7 +168,7 @@ class WorkbookData:
     types: dict[str, str] = field(default_factory=dict)
     places: dict[str, dict[str, tuple[str, str, tuple[int, int, int]]]] = \
         field(default_factory=dict)
-    problems: list[tuple[tuple[int, int, int], str]] = field(default_factory=list)
+    problems: list[tuple[tuple[int, int, int], Diagnostic]] = field(default_factory=list)
     order: dict[str, int] = field(default_factory=dict)
     sha256: str = ""
     size: int = 0
@@ -180,8 +186,8 @@ class WorkbookData:
         return cell_name(sheet, 1, 1), "", (self.order.get(sheet, 0), 1, 1)
 
     def add(self, key: tuple[int, int, int], cell: str, name: str, message: str) -> None:
-        where = f"{cell}: {name}" if name else cell
-        self.problems.append((key, f"{self.label}: {where}: {message}"))
+        """A sheet or cell that cannot be read (E208), at its ``Sheet!Cell`` and field."""
+        self.problems.append((key, _cell_problem(self, "E208", cell, name, message)))
 
 
 def read_workbook(path: Path, schemas: Mapping[str, EvidenceSchema], *,
@@ -610,20 +616,34 @@ class _CellProblems:
         self.book = book
         self.items: list[tuple[tuple[int, int, int], int, str]] = []
 
-    def add(self, rel: str, message: str, at: str = "") -> None:
+    def add(self, rel: str, message: str, at: str = "", *, code: str, **_text) -> None:
         if rel.endswith("/") or (rel and "." not in rel.rsplit("/", 1)[-1]):
             rel = rel.rstrip("/")       # a message about a whole collection
             key = (self.book.order.get(rel, 0), 0, 0)
-            self.items.append((key, len(self.items), f"{self.book.label}: "
-                               f"{cell_name(rel, 1, 1)}: {message}"))
+            self.items.append((key, len(self.items), _cell_problem(
+                self.book, code, cell_name(rel, 1, 1), "", message)))
             return
         pointer = at if at.startswith("/") or not at else ""
         cell, name, key = self.book.locate(rel, pointer)
-        where = f"{cell}: {name}" if name else cell
-        self.items.append((key, len(self.items), f"{self.book.label}: {where}: {message}"))
+        self.items.append((key, len(self.items),
+                           _cell_problem(self.book, code, cell, name, message, pointer)))
+
+    def diagnostics(self) -> list[Diagnostic]:
+        return [d for _, _, d in sorted(self.items, key=lambda item: item[:2])]
 
     def sorted(self) -> list[str]:
-        return [text for _, _, text in sorted(self.items)]
+        return [d.line() for d in self.diagnostics()]
+
+    def error(self) -> BundleError:
+        return BundleError.from_diagnostics(self.diagnostics())
+
+
+def _cell_problem(book: WorkbookData, code: str, cell: str, name: str, message: str,
+                  pointer: str | None = None) -> Diagnostic:
+    """A workbook problem: at ``Sheet!Cell`` (and the field's name) in the workbook's file,
+    with the JSON pointer of the value in the document the sheet becomes."""
+    return Diagnostic(code, "error", message, Span(book.label, 0, 0, 0, 0),
+                      pointer=pointer or None, place=f"{cell}: {name}" if name else cell)
 
 
 class _DataReader:
@@ -641,8 +661,8 @@ def workbook_bundle(book: WorkbookData, schemas: Mapping[str, EvidenceSchema], *
                     lenient: bool = False, name: str = "", cite_file: bool = True) -> Bundle:
     """The validated bundle in ``book``; raises ``BundleError`` (every problem, by cell)."""
     problems = _CellProblems(book)
-    for key, text in book.problems:
-        problems.items.append((key, len(problems.items), text))
+    for key, problem in book.problems:
+        problems.items.append((key, len(problems.items), problem))
     singles: dict[str, list[str]] = {}
     collections: dict[str, list[str]] = {}
     for rel in book.data:

@@ -98,7 +98,7 @@ def test_assess_with_invalid_evidence_writes_nothing(tmp_path):
     out = tmp_path / "out"
     code, stdout, err = run("assess", bundle, "--criteria", CONFORMANCE / "criteria", "-o", out)
     assert code == 1
-    assert "ftsu.json:1:22: /guardian_in_post:" in err
+    assert "ftsu.json:1:22: error[E206]: /guardian_in_post:" in err
     assert "Traceback" not in err
     assert not out.exists()
 

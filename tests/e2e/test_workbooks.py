@@ -219,15 +219,17 @@ def test_a_bad_workbook_gives_every_problem_at_once_with_its_cell(tmp_path):
     label = book.as_posix()
     assert err.splitlines()[0].startswith("wellled: criteria ")   # the folders read (issue 14)
     assert err.splitlines()[1:] == [
-        f"{label}: manifest!B9: assessment.kind: expected one of `self_assessment`, "
-        "`developmental_review`, `regulatory_review`, got text `self_assesment`; did you mean "
-        "`self_assessment`?",
-        f"{label}: ftsu!B7: guardian_in_post: required field is missing (expected true or "
-        "false)",
-        f"{label}: ftsu!B12: cases_raised: expected a whole number, got text `many`",
-        f"{label}: focus_group!B5: held_on: required field is missing (expected text)",
-        f"{label}: Stratgy!A1: sheet `Stratgy` is not an evidence sheet of these criteria; "
-        "did you mean `strategy`?",
+        f"{label}: error[E206]: manifest!B9: assessment.kind: expected one of "
+        "`self_assessment`, `developmental_review`, `regulatory_review`, got text "
+        "`self_assesment`; did you mean `self_assessment`?",
+        f"{label}: error[E206]: ftsu!B7: guardian_in_post: required field is missing "
+        "(expected true or false)",
+        f"{label}: error[E206]: ftsu!B12: cases_raised: expected a whole number, got text "
+        "`many`",
+        f"{label}: error[E206]: focus_group!B5: held_on: required field is missing "
+        "(expected text)",
+        f"{label}: error[E208]: Stratgy!A1: sheet `Stratgy` is not an evidence sheet of these "
+        "criteria; did you mean `strategy`?",
         "5 problems in the evidence bundle; nothing was written",
     ]
     # assess reads the same workbook with the same words, and writes nothing either

@@ -3,6 +3,8 @@
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine.evidence.read import MAX_ALIAS_NODES, MAX_DEPTH, ReadError, parse_text
 
@@ -133,3 +135,38 @@ def test_alias_depth_counts_the_anchored_value():
 ])
 def test_edge_values_that_are_carried(suffix, raw, value):
     assert parse_text(raw, suffix) == value
+
+
+_DOCS = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-9, 9), st.text("ab:/~ -", max_size=4)),
+    lambda inner: st.one_of(st.lists(inner, max_size=3),
+                            st.dictionaries(st.text("ab/~", max_size=3), inner, max_size=3)),
+    max_leaves=10)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_DOCS)
+def test_json_and_yaml_positions_name_the_same_places(document):
+    """One walk (read._Places) behind both formats: the same document written as JSON and
+    as YAML has a position for the same pointers (and keys), each where its value starts."""
+    import yaml as pyyaml
+
+    from engine.evidence.read import json_positions, yaml_positions
+
+    as_json = json_positions(json.dumps(document, indent=1))
+    as_yaml = yaml_positions(pyyaml.safe_dump(document))
+    assert set(as_json) == set(as_yaml)
+    places = {pointer for pointer in as_json if not pointer.endswith("#key")}
+    assert places == {""} | {p for p in _pointers(document)}
+
+
+def _pointers(value, here=""):
+    if isinstance(value, dict):
+        for key, item in value.items():
+            pointer = f"{here}/{key.replace('~', '~0').replace('/', '~1')}"
+            yield pointer
+            yield from _pointers(item, pointer)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield f"{here}/{index}"
+            yield from _pointers(item, f"{here}/{index}")
