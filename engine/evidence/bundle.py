@@ -650,18 +650,20 @@ def bundle_from_documents(manifest: Manifest, docs: Mapping[str, Any],
                           schemas: Mapping[str, EvidenceSchema], *, origin: str) -> Bundle:
     """A bundle from evidence written inline (a criteria ``test`` block), validated as files are.
 
-    Messages name ``origin`` (``criteria/x.crit:12``) and the evidence id. A
-    ``many`` type's value is a list of documents. Raises ``BundleError``.
+    Problems are diagnostics placed at ``origin`` (``w1.crit:12 test "name"``) and the
+    evidence id, with the value's JSON pointer. A ``many`` type's value is a list of
+    documents. Raises ``BundleError``.
     """
-    problems: list[str] = []
+    problems: list[Diagnostic] = []
     documents: dict[str, Document] = {}
     collections: dict[str, tuple[Document, ...]] = {}
     for evidence_id, value in sorted(docs.items()):
-        where = f"{origin} evidence {evidence_id}"
+        where = Span(f"{origin} evidence {evidence_id}", 0, 0, 0, 0)
         schema = schemas.get(evidence_id)
         if schema is None:
             known = ", ".join(sorted(schemas)) or "none"
-            problems.append(f"{where}: unknown evidence `{evidence_id}` (known: {known})")
+            problems.append(Diagnostic("E205", "error", f"unknown evidence `{evidence_id}` "
+                                       f"(known: {known})", where))
             continue
         if not schema.many:
             found = _inline_problems(schema, value, where, "")
@@ -672,8 +674,8 @@ def bundle_from_documents(manifest: Manifest, docs: Mapping[str, Any],
                                                   schema.convert_dates(value))
             continue
         if not isinstance(value, list):
-            problems.append(f"{where}: evidence `{evidence_id}` is a collection: "
-                            "give a list of documents")
+            problems.append(Diagnostic("E205", "error", f"evidence `{evidence_id}` is a "
+                                       "collection: give a list of documents", where))
             continue
         found = [p for i, item in enumerate(value)
                  for p in _inline_problems(schema, item, where, f"/{i}")]
@@ -683,14 +685,15 @@ def bundle_from_documents(manifest: Manifest, docs: Mapping[str, Any],
                 Document(evidence_id, f"{evidence_id} (inline)/{i}", schema.convert_dates(item))
                 for i, item in enumerate(value))
     if problems:
-        raise BundleError(problems)
+        raise BundleError.from_diagnostics(problems)
     return Bundle(root=Path("."), name=origin, manifest=manifest, documents=documents,
                   collections=collections, files=(), unused=(), problems=())
 
 
-def _inline_problems(schema: EvidenceSchema, value: Any, where: str, prefix: str) -> list[str]:
+def _inline_problems(schema: EvidenceSchema, value: Any, where: Span, prefix: str
+                     ) -> list[Diagnostic]:
     if value is None:
-        return [f"{where}: {prefix or '/'}: the document is empty"]
-    return [f"{where}: {prefix}{pointer}: {message}" if prefix or pointer
-            else f"{where}: {message}"
+        return [Diagnostic("E207", "error", "the document is empty", where,
+                           pointer=prefix or "/")]
+    return [Diagnostic("E206", "error", message, where, pointer=f"{prefix}{pointer}" or None)
             for pointer, message in validate_document(schema, value)]

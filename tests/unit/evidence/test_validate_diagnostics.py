@@ -212,3 +212,29 @@ def test_criteria_diagnostics_read_as_before():
     assert "pointer" not in d.to_json() and "place" not in d.to_json()
     evidence = Diagnostic("E206", "error", "m", Span("b/x.yaml", 0, 0, 0, 0), pointer="/a")
     assert evidence.to_json()["pointer"] == "/a" and evidence.line() == "b/x.yaml: /a: m"
+
+
+# ---------------------------------------------------------------- inline evidence (test blocks)
+
+
+@pytest.mark.parametrize("docs, code, pointer", [
+    ({"strategy": {"title": 3}}, "E206", "/title"),
+    ({"strategy": ["x"]}, "E206", None),
+    ({"focus_group": [{"held_on": "2025-01-01", "group": "g", "participants": -1}]}, "E206",
+     "/0/participants"),
+    ({"focus_group": [None]}, "E207", "/0"),
+    ({"focus_group": {"held_on": "2025-01-01"}}, "E205", None),
+    ({"stratgy": {}}, "E205", None),
+])
+def test_inline_evidence_problems_are_diagnostics_at_the_test(docs, code, pointer):
+    from engine.evidence.bundle import Manifest, bundle_from_documents
+
+    manifest = Manifest.model_validate({"provider": {"id": "RX1", "name": "T", "type": "acute"},
+                                        "assessment": {"date": "2025-06-30",
+                                                       "kind": "self_assessment"}})
+    with pytest.raises(BundleError) as caught:
+        bundle_from_documents(manifest, docs, SCHEMAS, origin='w1.crit:12 test "t"')
+    (problem,) = caught.value.diagnostics
+    assert (problem.code, problem.pointer) == (code, pointer)
+    assert problem.span.path.startswith('w1.crit:12 test "t" evidence ')
+    assert caught.value.problems == [problem.line()]
