@@ -23,7 +23,7 @@ from benchmarks.generate import ensure_set, write_bundles
 from benchmarks.timing import Figure, load_once, once
 from engine.api import AssessOptions
 from engine.evidence.bundle import load_bundle
-from engine.judge.assess import assess
+from engine.output.results import assess
 from engine.output.report import render
 from engine.output.results import dump_result
 

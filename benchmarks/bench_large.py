@@ -14,7 +14,7 @@ from benchmarks.bench_bundles import OPTIONS, bundle_files, parse_floor
 from benchmarks.generate import ensure_set, write_large_bundle
 from benchmarks.timing import Figure, load_once, once
 from engine.evidence.bundle import load_bundle
-from engine.judge.assess import assess
+from engine.output.results import assess
 
 SECTION = "issue 3: one 20-document, 5 MB bundle"
 

@@ -23,7 +23,7 @@ import rule_engine
 from benchmarks.generate import ensure_set, write_bundle
 from benchmarks.timing import Figure, load_once, per_call
 from engine.evidence.bundle import load_bundle
-from engine.judge.assess import _jsonable as plain_json
+from engine.output.results import jsonable as plain_json
 from engine.judge.assess import documents, facts, manifest_dict
 from engine.judge.compile import Ctx
 from engine.judge.values import Range

@@ -506,7 +506,8 @@ def assess(bundle: str, criteria: str | None, out: str | None, formats: str, sin
            lenient: bool, include_sensitive: bool, suppress_below: int, max_file_mb: float,
            max_criteria_mb: float, max_depth: int) -> None:
     """Assess one evidence bundle and write result.json, report.html, report.md."""
-    from engine.api import AssessOptions, assess_bundle, load_criteria, write_outputs
+    from engine.api import assess_bundle, load_criteria, write_outputs
+    from engine.options import AssessOptions
 
     def action() -> int:
         from engine.app.write import check_output_folder
@@ -603,7 +604,8 @@ def explain(bundle: str, node: str | None, criteria: str | None, lenient: bool,
     for one criterion, statement or key question of one bundle.
     `wellled explain E040` prints what a problem code means and how to fix it.
     """
-    from engine.api import AssessOptions, assess_bundle, load_criteria
+    from engine.api import assess_bundle, load_criteria
+    from engine.options import AssessOptions
     from engine.output.explain import explain_text
 
     def action() -> int:
@@ -641,9 +643,9 @@ def batch(root: str, criteria: str | None, out: str, jobs: int, formats: str,
           since: str | None, lenient: bool, include_sensitive: bool,
           suppress_below: int, max_file_mb: float, timeout: float) -> None:
     """Assess every bundle under ROOT in parallel; write summary.csv and index.html."""
-    from engine.api import AssessOptions
     from engine.app.batch import run_batch
     from engine.app.write import check_output_folder
+    from engine.options import AssessOptions
 
     def action() -> int:
         if jobs < 1:
@@ -767,7 +769,7 @@ def diff(old: str, new: str, bundles_root: str | None, out: str, formats: str,
     """Show what a criteria change does: the criteria node by node, and with BUNDLES_ROOT
     every bundle's judgements under both versions. OLD and NEW are criteria folders or
     shipped set names."""
-    from engine.api import AssessOptions
+    from engine.options import AssessOptions
     from engine.app.diff import FORMATS, run_diff, write_diff
     from engine.words import printable
 

@@ -30,7 +30,7 @@ def assess_bundle(criteria, bundle: str | Path, options: AssessOptions = AssessO
     """Judge one evidence bundle: the ``result.json`` document, as plain data."""
     from engine.evidence.bundle import load_bundle  # lazy: start-up
     from engine.evidence.workbook import is_workbook  # lazy: start-up
-    from engine.judge.assess import assess  # lazy: start-up
+    from engine.output.results import assess  # lazy: start-up
 
     if is_workbook(Path(bundle)):
         return assess_workbook(criteria, Path(bundle), options)
@@ -43,7 +43,7 @@ def assess_workbook(criteria, path: Path, options: AssessOptions = AssessOptions
                     ) -> dict[str, Any]:
     """Judge an evidence workbook (``.xlsx``) read in memory: each read names its cell."""
     from engine.evidence.workbook import cite_cells, load_workbook_bundle  # lazy: start-up
-    from engine.judge.assess import assess  # lazy: start-up
+    from engine.output.results import assess  # lazy: start-up
 
     loaded, book = load_workbook_bundle(path, criteria.schemas, max_file_mb=options.max_file_mb,
                                         lenient=options.lenient)

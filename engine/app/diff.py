@@ -25,6 +25,7 @@ from engine import __version__
 from engine.errors import BundleError, WellledError
 from engine.app.batch import DEFAULT_TIMEOUT, survey
 from engine.app.workers import Progress, run_in_workers
+from engine.options import AssessOptions
 from engine.output.summary import travel
 from engine.words import printable
 
@@ -67,12 +68,12 @@ def same_schemas(old: Any, new: Any) -> bool:
                and old.schemas[k].schema == new.schemas[k].schema for k in old.schemas)
 
 
-def _assess_both(folder: Path, options: Any) -> tuple[Any, Any]:
+def _assess_both(folder: Path, options: AssessOptions) -> tuple[Any, Any]:
     """(result or problem text) under the old and the new version."""
     from engine.app.assess import assess_bundle
     from engine.evidence.bundle import load_bundle
     from engine.evidence.workbook import is_workbook
-    from engine.judge.assess import assess
+    from engine.output.results import assess
 
     assert _SETS is not None
     outcomes: list[Any] = []
@@ -99,7 +100,7 @@ def _assess_both(folder: Path, options: Any) -> tuple[Any, Any]:
     return outcomes[0], outcomes[1]
 
 
-def compare_one(name: str, folder: Path, options: Any) -> tuple[str, dict[str, Any] | str]:
+def compare_one(name: str, folder: Path, options: AssessOptions) -> tuple[str, dict[str, Any] | str]:
     """Assess one bundle with both versions: ("ok", what differs) or ("failed", message)
     when wellled itself failed on it."""
     try:
@@ -177,7 +178,7 @@ def _version(path: Path, criteria: Any) -> dict[str, Any]:
             "framework": {"id": fw.id, "title": fw.title, "version": fw.version}}
 
 
-def run_diff(old_path: Path, new_path: Path, root: Path | None, *, jobs: int, options: Any,
+def run_diff(old_path: Path, new_path: Path, root: Path | None, *, jobs: int, options: AssessOptions,
              progress: bool, echo: Callable[[str], None], skip: Path | None = None
              ) -> dict[str, Any]:
     """Compare two criteria versions, and their results over every bundle under ``root``."""

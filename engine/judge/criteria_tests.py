@@ -9,24 +9,32 @@ says which rungs and caps were seen true, false and unknown across the tests.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
+from engine import words
 from engine.errors import BundleError, WellledError
-from engine.judge.assess import (
-    Evaluation,
-    documents,
-    facts,
-    manifest_dict,
-    trace_event,
-    trace_reads,
-)
+from engine.judge.assess import Evaluation, documents, facts, manifest_dict
 from engine.judge.compile import CompiledCriterion, CriteriaSet, SourceNames
-from engine.judge.judge import Judgement
+from engine.judge.record import (
+    Aggregate,
+    Applies,
+    Cap,
+    Category,
+    Concern,
+    Excluded,
+    Judgement,
+    Ladder,
+    Let,
+    Read,
+    Rung,
+    outcome_text,
+    shown_reads,
+    shown_value,
+)
 from engine.language import nodes as n
 
 
@@ -85,11 +93,13 @@ def _run_one(criteria: CriteriaSet, test: n.Test, crit_file: Path,
         outcome.error = str(err)
         return outcome
     for node_id, judgement in judgements.items():
-        for event in judgement.trace:
-            if event["kind"] in ("rung", "cap", "concern"):
-                key = (node_id, event["kind"], event.get("level", 0), event["source"])
+        for event in judgement.events:
+            kind = type(event)
+            if kind is Rung or kind is Cap or kind is Concern:
+                key = (node_id, event.kind, 0 if kind is Concern else event.level,
+                       event.source)
                 if key in coverage:
-                    coverage[key].add(event["outcome"])
+                    coverage[key].add(outcome_text(event.outcome))
     for expectation in test.expectations:
         problem = _check(criteria, expectation, judgements[expectation.node],
                          names.name(expectation.span))
@@ -103,26 +113,22 @@ def _run_one(criteria: CriteriaSet, test: n.Test, crit_file: Path,
     return outcome
 
 
-_STATE_WORDS = {"raised": "raised", "not_raised": "not raised", "not_checked":
-                "not checked (its condition is unknown)"}
-
-
 def _check_concern(e: n.ConcernExpectation, judgements: dict[str, Judgement],
                    where: str) -> str | None:
     """``expect concern "TEXT" is raised | not_raised | not_checked``."""
     for node_id, judgement in judgements.items():
         for concern in judgement.concerns:
-            if concern["text"] != e.text:
+            if concern.text != e.text:
                 continue
-            if concern["state"] == e.state:
+            if concern.state == e.state:
                 return None
             lines = [f'  {where}: expect concern "{e.text}" is {e.state}',
-                     f"  but it is {_STATE_WORDS[concern['state']]}",
-                     f"  concern of {node_id} ({concern['source']}):"]
-            for event in judgement.trace:
-                if event["kind"] == "concern" and event["text"] == e.text:
-                    reads = ", ".join(_read_text(r) for r in trace_reads(event["reads"], True))
-                    lines.append(f"    condition: {event['outcome']}"
+                     f"  but it is {words.concern_state(concern.state)}",
+                     f"  concern of {node_id} ({concern.source}):"]
+            for event in judgement.of_kind(Concern):
+                if event.text == e.text:
+                    reads = ", ".join(_read_text(r) for r in shown_reads(event.reads, True))
+                    lines.append(f"    condition: {outcome_text(event.outcome)}"
                                  + (f"  [{reads}]" if reads else ""))
             return "\n".join(lines)
     # Not judged: its criterion does not apply (the checker ensures the text exists).
@@ -202,41 +208,34 @@ def _check(criteria: CriteriaSet, e: n.Expectation, j: Judgement, where: str) ->
 def _actual_text(j: Judgement) -> str:
     if j.low is None:
         return f"is {j.status}"
-    if j.low == j.high:
-        return f"is {j.low} ({j.status})"
-    return f"is {j.low} to {j.high} ({j.status})"
+    return f"is {words.level_range(j.low, j.high)} ({j.status})"
 
 
 def _trace_text(criteria: CriteriaSet, node_id: str, j: Judgement) -> str:
     lines = [f"  trace of {node_id}:"]
-    for event in j.trace:
-        e = trace_event(event, criteria, include=True)
-        kind = e["kind"]
-        if kind in ("rung", "cap"):
-            reads = ", ".join(_read_text(r) for r in e["reads"])
-            lines.append(f"    {kind} {e['level']} ({e['source']}): {e['outcome']}"
+    for e in j.events:
+        kind = type(e)
+        if kind is Rung or kind is Cap:
+            reads = ", ".join(_read_text(r) for r in shown_reads(e.reads, True))
+            lines.append(f"    {e.kind} {e.level} ({e.source}): {outcome_text(e.outcome)}"
                          + (f"  [{reads}]" if reads else ""))
-        elif kind == "let":
-            lines.append(f"    let {e['name']} = {_json(e['value'])} ({e['source']})")
-        elif kind == "category":
-            lines.append(f"    category {e['category']}: {e['text']}")
-        elif kind in ("ladder", "aggregate"):
-            lines.append(f"    {kind}: {e['text']}")
-        elif kind == "applies":
-            lines.append(f"    applies when ({e['source']}): {e['outcome']}")
-        elif kind == "excluded":
-            lines.append(f"    left out: {e['id']} ({e['status']})")
+        elif kind is Let:
+            lines.append(f"    let {e.name} = {words.trace_value(shown_value(e.value, True))}"
+                         f" ({e.source})")
+        elif kind is Category:
+            lines.append(f"    category {e.category}: {e.text}")
+        elif kind is Ladder or kind is Aggregate:
+            lines.append(f"    {e.kind}: {e.text}")
+        elif kind is Applies:
+            lines.append(f"    applies when ({e.source}): {outcome_text(e.outcome)}")
+        elif kind is Excluded:
+            lines.append(f"    left out: {e.id} ({e.status})")
     return "\n".join(lines)
 
 
-def _read_text(r: dict) -> str:
-    where = f"{r['file']}#{r['pointer']}" if r["file"] else f"{r['type']}#{r['pointer']} (not provided)"
-    value = "unknown" if not r["known"] else _json(r["value"])
-    return f"{where} = {value}"
-
-
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+def _read_text(r: Read) -> str:
+    where = f"{r.file}#{r.pointer}" if r.file else f"{r.type}#{r.pointer} (not provided)"
+    return f"{where} = {words.trace_value(r.value, r.known)}"
 
 
 # ---------------------------------------------------------------- reports

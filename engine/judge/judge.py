@@ -8,14 +8,9 @@ The rules are the spec's "Judging a criterion", each in one small function.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from engine.judge.values import UNKNOWN
-
-
-def outcome_text(value: Any) -> str:
-    return "unknown" if value is UNKNOWN else ("true" if value else "false")
 
 
 def ladder(outcomes: dict[int, Any]) -> tuple[int, int]:
@@ -61,19 +56,3 @@ def status_of(low: int, high: int, known: int, unknown: int) -> str:
     if unknown and not known:
         return "not_assessed"
     return "partial"
-
-
-@dataclass
-class Judgement:
-    """What judging one node produced, before it is written into the result."""
-
-    status: str
-    low: int | None
-    high: int | None
-    advice: str | None = None
-    trace: list[dict] = field(default_factory=list)
-    reads: list = field(default_factory=list)
-    warnings: list[tuple[str, str]] = field(default_factory=list)
-    coverage: tuple[int, int] | None = None   # a parent's (assessed, of): children that apply
-    concerns: list[dict] = field(default_factory=list)   # its own concerns, each with outcome
-    next_step: dict | None = None    # a criterion below the top: what is not yet met (raw)

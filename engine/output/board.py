@@ -28,6 +28,8 @@ from functools import lru_cache
 from typing import Any
 
 from engine import words
+from engine.judge.record import Cap, Concern, Event, Rung
+from engine.output.trace import trace_events
 
 # ---------------------------------------------------------------- provenance notes
 
@@ -341,7 +343,7 @@ def board(result: dict[str, Any]) -> dict[str, Any]:
                    "lead": changes.get("lead", "")} if changes else None),
         "set_aside": set_aside(result["bundle"]),
         "change_of": change_of,
-        "about": about(result),        # the appendix's notes: made once for every format
+        "events": trace_events(result),      # each node's typed events, made once
     }
 
 
@@ -359,14 +361,22 @@ def set_aside(bundle: dict[str, Any]) -> list[str]:
     return lines
 
 
-def about(result: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every provenance note in the criteria's texts, once, with what it limits and who chose it."""
+_NOTED = (Rung, Cap, Concern)     # the events with a ``because`` (rungs, caps) or ``advice``
+
+
+def about(result: dict[str, Any], events: dict[str, tuple[Event, ...]] | None = None
+          ) -> list[dict[str, Any]]:
+    """Every provenance note in the criteria's texts, once, with what it limits and who chose
+    it. ``events``: ``view["events"]`` (each node's typed events), made if not given."""
     seen: dict[str, dict[str, Any]] = {}
     nodes = result["results"]
+    if events is None:
+        events = trace_events(result)
     for node_id in result["order"]:
         node = nodes[node_id]
-        texts = [(e.get("because"), e) for e in node.get("trace", ()) if e.get("because")]
-        texts += [(e.get("advice"), e) for e in node.get("trace", ()) if e.get("advice")]
+        noted = [e for e in events[node_id] if type(e) in _NOTED]
+        texts = [(e.because, e) for e in noted if type(e) is not Concern and e.because]
+        texts += [(e.advice, e) for e in noted if e.advice]
         texts.append((node.get("advice"), None))
         for text, event in texts:
             sentence, note = split_note(text)

@@ -42,28 +42,29 @@ def change_mark_html(view: dict[str, Any], node_id: str) -> Markup:
                   f'title="{escape(change["words"])}">{escape(what)}</span>')
 
 
-def combine_item_html(result: dict[str, Any], event: dict[str, Any]) -> Markup:
+def combine_item_html(result: dict[str, Any], event: Any) -> Markup:
     """One step of how a statement's or key question's level was combined, as an ``<li>``
-    (excluded child, evidence category, aggregation or cap); "" for any other event."""
-    kind = event.get("kind")
-    source = f' <span class="src">{escape(event["source"])}</span></li>\n'
+    (an ``Excluded`` child, a ``Category``, an ``Aggregate`` or a ``Cap`` event of the
+    judgement record); "" for any other event."""
+    kind = event.kind
+    source = f' <span class="src">{escape(event.source)}</span></li>\n'
     if kind == "excluded":
-        node_id = event["id"]
+        node_id = event.id
         nodes = result["results"]
         title = nodes[node_id]["title"] if node_id in nodes else node_id
         return Markup(f'<li><a href="#{escape(node_anchor(node_id))}">{escape(title)}</a> left '
-                      f'out: {escape(status_words(event["status"]))}{source}')
+                      f'out: {escape(status_words(event.status))}{source}')
     if kind == "category":
-        return Markup(f"<li>Evidence category <strong>{escape(_words(event['category']))}"
-                      f"</strong> ({escape(_words(event['aggregation']))}): "
-                      f"{escape(event['text'])}{source}")
+        return Markup(f"<li>Evidence category <strong>{escape(_words(event.category))}"
+                      f"</strong> ({escape(_words(event.aggregation))}): "
+                      f"{escape(event.text)}{source}")
     if kind == "aggregate":
-        return Markup(f"<li>Combined by <strong>{escape(_words(event['aggregation']))}"
-                      f"</strong> ({escape(_words(event['method']))}): "
-                      f"{escape(event['text'])}{source}")
+        return Markup(f"<li>Combined by <strong>{escape(_words(event.aggregation))}"
+                      f"</strong> ({escape(_words(event.method))}): "
+                      f"{escape(event.text)}{source}")
     if kind == "cap":
-        because = f". {escape(event['because'])}" if event.get("because") else ""
-        return Markup(f"<li>Limit to level {escape(event['level'])}: <strong>"
+        because = f". {escape(event.because)}" if event.because else ""
+        return Markup(f"<li>Limit to level {escape(event.level)}: <strong>"
                       f"{escape(outcome_words(event))}</strong>{because}{source}")
     return Markup("")
 
@@ -109,9 +110,10 @@ def criterion_html(result: dict[str, Any], node_id: str, options: AssessOptions,
                      f'    <p class="good">{escape(node["good"])}</p>\n')
     parts.append(f'    <details class="working"{is_open}>\n'
                  '    <summary>How this was worked out</summary>\n')
-    if node.get("trace"):
+    events = view["events"][node_id]
+    if events:
         parts.append(f'    <ol class="trace">\n'
-                     f'    {trace_html(node, result, options, view.get("targets"))}\n'
+                     f'    {trace_html(events, result, options, view["targets"])}\n'
                      '    </ol>\n')
     else:
         parts.append("    <p>No evidence was read for this criterion.</p>\n")
@@ -169,7 +171,7 @@ def criterion_md(result: dict[str, Any], node_id: str, options: AssessOptions,
     if c.get("good"):
         parts.append(f"What good looks like: {md_escape(c['good'])}\n\n")
     parts.append("How this was worked out:\n\n")
-    parts.append(trace_md(c, options))
+    parts.append(trace_md(view["events"][node_id], options, result))
     step = next_step(c)
     if (c["status"] != "not_applicable"
             and (level is None or level < len(result["framework"]["scale"]))

@@ -14,15 +14,28 @@ raise_concerns: Staff can raise concerns without fear of reprisal
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from engine import words
 from engine.errors import UsageError
+from engine.judge.record import (
+    Aggregate,
+    Applies,
+    Cap,
+    Category,
+    Concern,
+    Event,
+    Excluded,
+    Input,
+    Ladder,
+    Let,
+    Rung,
+    outcome_text,
+    shown_value,
+)
 from engine.diagnostics import did_you_mean
+from engine.output.results import events_of
 
-_OUTCOME = {"true": "true", "false": "false", "unknown": "unknown"}
-_RUNG = {"true": "met", "false": "not met", "unknown": "unknown"}
 
 
 def explain_text(result: dict[str, Any], node_id: str) -> str:
@@ -37,8 +50,9 @@ def explain_text(result: dict[str, Any], node_id: str) -> str:
                          + (f"; {hint}" if hint else "; `wellled graph` lists every id"))
     node = nodes[node_id]
     lines = _heading(result, node_id, node)
-    for event in node["trace"]:
-        lines.extend(_event(event, nodes))
+    labels = {step["level"]: step["label"] for step in result["framework"]["scale"]}
+    for event in events_of(node):
+        lines.extend(_event(event, nodes, labels))
     lines.extend(_closing(node))
     return "\n".join(lines) + "\n"
 
@@ -74,20 +88,12 @@ def judgement_line(node: dict[str, Any], nodes: dict[str, Any]) -> str:
     return f"{text} ({', '.join(detail)})" if detail else text
 
 
-def _value(value: Any, known: bool = True) -> str:
-    if not known:
-        return "unknown"
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
-
-
 def _judgement(node: dict[str, Any]) -> str:
     status = node["status"].replace("_", " ")
     if node["level"] is None:
         return status
-    if node["max_level"] not in (None, node["level"]):
-        return (f"{status}: {node['label']}, could be {node['max_label']} "
-                f"({node['level']} to {node['max_level']})")
-    return f"{status}: {node['label']} ({node['level']})"
+    text = words.judgement(node["label"], node["max_label"], node["level"], node["max_level"])
+    return f"{status}: {text} ({words.level_range(node['level'], node['max_level'])})"
 
 
 def _heading(result: dict[str, Any], node_id: str, node: dict[str, Any]) -> list[str]:
@@ -106,76 +112,70 @@ def _heading(result: dict[str, Any], node_id: str, node: dict[str, Any]) -> list
     return lines
 
 
-def _reads(event: dict[str, Any]) -> list[str]:
+def _reads(event: Applies | Let | Rung | Cap | Concern) -> list[str]:
     out = []
-    for read in event.get("reads", []):
-        where = read.get("file") or f"{read.get('type')} (not provided)"
-        note = " (sensitive)" if read.get("sensitive") else ""
-        out.append(f"    {where}#{read.get('pointer', '')} = "
-                   f"{_value(read.get('value'), read.get('known', False))}{note}")
-    if event.get("reads_omitted"):
-        out.append(f"    and {event['reads_omitted']} more values read, not listed here")
+    for read in event.reads:
+        where = read.file or f"{read.type} (not provided)"
+        note = " (sensitive)" if read.sensitive else ""
+        out.append(f"    {where}#{read.pointer} = {words.trace_value(read.value, read.known)}"
+                   f"{note}")
+    if event.reads_omitted:
+        out.append(f"    and {event.reads_omitted} more values read, not listed here")
     return out
 
 
-def _span(low: int | None, high: int | None) -> str:
-    if low is None:
-        return "no level"
-    return str(low) if high in (None, low) else f"{low} to {high}"
+def _span(event: Ladder | Aggregate | Category) -> str:
+    return words.level_range(event.low, event.high, none="no level")
 
 
-def _inputs(inputs: list[dict[str, Any]]) -> str:
-    return ", ".join(f"{i['id']} {words.level_range(i['low'], i['high'])}"
-                     + (" (not assessed: the whole scale)" if i.get("status") == "not_assessed"
+def _inputs(inputs: tuple[Input, ...]) -> str:
+    return ", ".join(f"{i.id} {words.level_range(i.low, i.high)}"
+                     + (" (not assessed: the whole scale)" if i.status == "not_assessed"
                         else "")
                      for i in inputs)
 
 
-def _event(event: dict[str, Any], nodes: dict[str, Any]) -> list[str]:
-    kind, src = event["kind"], event.get("source")
-    if kind == "applies":
-        return [f"applies ({src}): {_OUTCOME.get(event['outcome'], event['outcome'])}",
-                *_reads(event)]
-    if kind == "let":
-        return [f"let {event['name']} = {_value(event.get('value'), event.get('known', False))}"
+def _event(event: Event, nodes: dict[str, Any], labels: dict[int, str]) -> list[str]:
+    kind = type(event)
+    src = event.source
+    if kind is Applies:
+        return [f"applies ({src}): {outcome_text(event.outcome)}", *_reads(event)]
+    if kind is Let:
+        return [f"let {event.name} = "
+                f"{words.trace_value(shown_value(event.value, True), event.known)}"
                 f" ({src})", *_reads(event)]
-    if kind == "rung":
-        label = f" {event['label']}" if event.get("label") else ""
-        lines = [f"rung {event['level']}{label} ({src}): {_RUNG.get(event['outcome'])}"]
+    if kind is Rung:
+        label = f" {labels[event.level]}" if labels.get(event.level) else ""
+        lines = [f"rung {event.level}{label} ({src}): "
+                 f"{words.rung_outcome(outcome_text(event.outcome))}"]
         lines += _reads(event)
-        if event.get("because"):
-            lines.append(f"    because: {event['because']}")
+        if event.because:
+            lines.append(f"    because: {event.because}")
         return lines
-    if kind == "cap":
-        effect = {"both": f"level held at {event['level']}",
-                  "low": f"assured level held at {event['level']}"}.get(
-            event.get("effect") or "", "no effect")
-        lines = [f"cap {event['level']} ({src}): {_OUTCOME.get(event['outcome'])}, {effect}"]
+    if kind is Cap:
+        effect = words.cap_outcome(outcome_text(event.outcome), event.level, event.effect)
+        lines = [f"cap {event.level} ({src}): {outcome_text(event.outcome)}, {effect}"]
         lines += _reads(event)
-        if event.get("because"):
-            lines.append(f"    because: {event['because']}")
+        if event.because:
+            lines.append(f"    because: {event.because}")
         return lines
-    if kind == "ladder":
-        return [f"ladder: {event['text']} -> {_span(event['low'], event['high'])}"]
-    if kind in ("aggregate", "category"):
-        what = (f"category {event['category']} by {event['aggregation']}" if kind == "category"
-                else f"aggregate by {event['aggregation']} ({event.get('method')})")
-        return [f"{what} ({src}): {_inputs(event.get('inputs', []))}",
-                f"    {event['text']}",
-                f"    -> {_span(event['low'], event['high'])}"]
-    if kind == "excluded":
-        title = nodes.get(event["id"], {}).get("title", "")
-        return [f"left out: {event['id']} ({title}): {event['status'].replace('_', ' ')}"]
-    if kind == "concern":
-        state = {"true": "raised", "false": "not raised",
-                 "unknown": "not checked (evidence not provided)"}.get(event["outcome"], "")
-        lines = [f"concern ({src}): {state}: {event['text']}", *_reads(event)]
-        if event.get("advice") and event["outcome"] == "true":
-            lines.append(f"    to discuss: {event['advice']}")
-        return lines
-    if kind == "warning":
-        return [f"warning ({src}): {event['message']}"]
-    return [f"{kind} ({src})"]
+    if kind is Ladder:
+        return [f"ladder: {event.text} -> {_span(event)}"]
+    if kind is Aggregate or kind is Category:
+        what = (f"category {event.category} by {event.aggregation}" if kind is Category
+                else f"aggregate by {event.aggregation} ({event.method})")
+        return [f"{what} ({src}): {_inputs(event.inputs)}",
+                f"    {event.text}",
+                f"    -> {_span(event)}"]
+    if kind is Excluded:
+        title = nodes.get(event.id, {}).get("title", "")
+        return [f"left out: {event.id} ({title}): {event.status.replace('_', ' ')}"]
+    # a Concern: the only kind left
+    state = words.concern_outcome(outcome_text(event.outcome))
+    lines = [f"concern ({src}): {state}: {event.text}", *_reads(event)]
+    if event.advice and event.outcome is True:
+        lines.append(f"    to discuss: {event.advice}")
+    return lines
 
 
 def _closing(node: dict[str, Any]) -> list[str]:

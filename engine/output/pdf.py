@@ -15,6 +15,7 @@ import logging
 from typing import Any
 
 from engine.errors import UsageError
+from engine.options import AssessOptions
 
 INSTALL = "pip install 'weasyprint>=62' (or pip install -e '.[pdf]' in a clone)"
 
@@ -34,7 +35,7 @@ def require() -> None:
         raise UsageError(f"--format pdf needs WeasyPrint, which is not installed: {INSTALL}")
 
 
-def pdf_bytes(result: dict[str, Any], options: Any) -> bytes:
+def pdf_bytes(result: dict[str, Any], options: AssessOptions) -> bytes:
     """The PDF of ``result``'s report."""
     require()
     import weasyprint

@@ -1,7 +1,7 @@
 """Reports: a result document rendered as one self-contained HTML page or as Markdown.
 
 The templates in ``reports/`` receive only ``result`` (the plain result
-document) and ``options`` (``engine.api.AssessOptions``); everything they show
+document) and ``options`` (``engine.options.AssessOptions``); everything they show
 is formatted by the filters here, so templates hold no logic beyond layout.
 
 Two rules hold for every value taken from a bundle or a criteria file:
@@ -10,7 +10,7 @@ and a count of people (a read whose pointer ends in one of
 ``PEOPLE_COUNT_FIELDS``) below ``options.suppress_below`` is shown as
 "fewer than N".
 
->>> from engine.api import AssessOptions                        # doctest: +SKIP
+>>> from engine.options import AssessOptions                       # doctest: +SKIP
 >>> html = render(result, "html", AssessOptions())              # doctest: +SKIP
 """
 
@@ -26,6 +26,10 @@ from markupsafe import Markup, escape
 
 from engine import words
 from engine.errors import UsageError
+from engine.judge.record import Aggregate, Applies, Cap, Category, Event, Excluded, Let, Read, Rung
+from engine.judge.record import outcome_text as _outcome_text
+from engine.judge.record import shown_value
+from engine.options import AssessOptions
 from engine.output.board import about, board, coverage_words, next_step, plain
 from engine.output.trace import file_targets, trace_html, trace_md
 from engine.resources import data_dir
@@ -47,7 +51,7 @@ PEOPLE_COUNT_FIELDS = frozenset(
 SHARE_WORDS = ("percent", "rate", "share", "proportion")
 
 SENSITIVE_TEXT = "withheld: sensitive"
-UNKNOWN_TEXT = "not known"
+UNKNOWN_TEXT = words.NOT_KNOWN
 _MAX_VALUE_CHARS = 160
 
 
@@ -124,7 +128,7 @@ def environment(fmt: str) -> Environment:
     return env
 
 
-def render(result: dict[str, Any], fmt: str, options: Any, *, media: str = "screen",
+def render(result: dict[str, Any], fmt: str, options: AssessOptions, *, media: str = "screen",
            view: dict[str, Any] | None = None) -> str:
     """The report of ``result`` in ``fmt`` ("html" or "md") as text.
 
@@ -156,25 +160,13 @@ def stream_template(name: str, fmt: str, **context: Any):
 
 def range_words(node: dict[str, Any]) -> str:
     """A node's judgement in words: "Developing, could be Established", "Established"."""
-    status = node.get("status")
-    if status == "not_applicable":
-        return "Not applicable"
-    if node.get("level") is None:
-        return "Not assessed: evidence needed"
-    label = node.get("label") or f"Level {node['level']}"
-    if node.get("max_level") not in (None, node["level"]):
-        return f"{label}, could be {node.get('max_label') or 'level %s' % node['max_level']}"
-    return label
+    return words.judgement(node.get("label"), node.get("max_label"), node.get("level"),
+                           node.get("max_level"), node.get("status"))
 
 
 def range_digits(node: dict[str, Any]) -> str:
     """A node's level as digits: "2", "2 to 3", or a dash when it has none."""
-    low, high = node.get("level"), node.get("max_level")
-    if low is None:
-        return "–"
-    if high is None or high == low:
-        return str(low)
-    return f"{low} to {high}"
+    return words.level_range(node.get("level"), node.get("max_level"))
 
 
 _STATUS_WORDS = {
@@ -190,24 +182,19 @@ def status_words(status: str) -> str:
     return _STATUS_WORDS.get(status, str(status).replace("_", " "))
 
 
-def outcome_words(event: dict[str, Any]) -> str:
-    """A trace event's outcome in developmental words."""
-    outcome, kind = event.get("outcome"), event.get("kind")
-    if kind == "rung":
-        return {"true": "met", "false": "not yet met"}.get(outcome, "not known yet")
-    if kind == "cap":
-        level = event.get("level")
-        return {"true": f"applies: held at level {level}",
-                "false": "does not apply"}.get(outcome, f"may apply: assured level held at {level}")
-    if kind == "applies":
-        return {"true": "applies", "false": "does not apply here"}.get(
-            outcome, "not known, so treated as applying")
-    return str(outcome)
+def outcome_words(event: Rung | Cap | Applies) -> str:
+    """A rung's, cap's or ``applies``' outcome in developmental words."""
+    outcome, kind = _outcome_text(event.outcome), type(event)
+    if kind is Rung:
+        return words.rung_outcome(outcome, plain=True)
+    if kind is Cap:
+        return words.cap_outcome(outcome, event.level, plain=True)
+    return words.applies_outcome(outcome)
 
 
-def outcome_mark(event: dict[str, Any]) -> str:
+def outcome_mark(event: Rung | Cap | Applies) -> str:
     """A one-character sign for an outcome, always shown beside its words."""
-    return {"true": "✓", "false": "○"}.get(event.get("outcome"), "?")
+    return "✓" if event.outcome is True else "○" if event.outcome is False else "?"
 
 
 def scale_label(result: dict[str, Any], level: int | None) -> str:
@@ -253,31 +240,31 @@ def _field(pointer: str) -> tuple[bool, bool, str]:
     return counts, any(word in last for word in SHARE_WORDS), parent
 
 
-def is_people_count(read: dict[str, Any]) -> bool:
+def is_people_count(read: Read) -> bool:
     """True when ``read`` comes from a field that counts people (``PEOPLE_COUNT_FIELDS``,
     or a name ending ``_`` and one of them, such as ``feedback_responses``)."""
-    return _field(str(read.get("pointer") or ""))[0]
+    return _field(read.pointer or "")[0]
 
 
-def small_group_share(read: dict[str, Any], siblings: list[dict[str, Any]] | None,
-                      options: Any) -> bool:
+def small_group_share(read: Read, siblings: tuple[Read, ...] | None,
+                      options: AssessOptions) -> bool:
     """True when ``read`` is a share (percent, rate) of a group whose count, read beside it
     from the same file and object, is below ``options.suppress_below``."""
     if not siblings:
         return False
-    _, share, parent = _field(str(read.get("pointer") or ""))
+    _, share, parent = _field(read.pointer or "")
     if not share:
         return False
-    where = read.get("file")
+    where = read.file
     for other in siblings:
-        counts, _, other_parent = _field(str(other.get("pointer") or ""))
-        if (counts and other_parent == parent and other.get("file") == where
-                and other.get("known") and _suppressed(other.get("value"), options)):
+        counts, _, other_parent = _field(other.pointer or "")
+        if (counts and other_parent == parent and other.file == where
+                and other.known and _suppressed(other.value, options)):
             return True
     return False
 
 
-def _suppressed(value: Any, options: Any) -> bool:
+def _suppressed(value: Any, options: AssessOptions) -> bool:
     return (isinstance(value, (int, float)) and not isinstance(value, bool)
             and value < options.suppress_below)
 
@@ -301,18 +288,18 @@ def _plain(value: Any) -> str:
     return text
 
 
-def read_value(read: dict[str, Any], options: Any,
-               siblings: list[dict[str, Any]] | None = None) -> str:
+def read_value(read: Read, options: AssessOptions,
+               siblings: tuple[Read, ...] | None = None) -> str:
     """The value of one read as a report may show it (sensitive and small counts kept back).
 
     ``siblings`` are the reads shown beside it: a share of a group kept back is kept back too.
     """
-    if read.get("sensitive") and not options.include_sensitive:
+    if read.sensitive and not options.include_sensitive:
         return SENSITIVE_TEXT
-    if not read.get("known"):
+    if not read.known:
         return UNKNOWN_TEXT
-    value = read.get("value")
-    counts, share, _ = _field(str(read.get("pointer") or ""))
+    value = read.value
+    counts, share, _ = _field(read.pointer or "")
     if counts and _suppressed(value, options):
         return f"fewer than {options.suppress_below}"
     if share and siblings and small_group_share(read, siblings, options):
@@ -320,27 +307,27 @@ def read_value(read: dict[str, Any], options: Any,
     return _plain(value)
 
 
-def let_value(event: dict[str, Any], options: Any) -> str:
+def let_value(event: Let, options: AssessOptions) -> str:
     """The value of a ``let``; withheld when any read behind it is, like the reads themselves."""
-    reads = event.get("reads") or []
-    if any(r.get("sensitive") for r in reads) and not options.include_sensitive:
+    reads = event.reads
+    if any(r.sensitive for r in reads) and not options.include_sensitive:
         return SENSITIVE_TEXT
-    if not event.get("known"):
+    if not event.known:
         return UNKNOWN_TEXT
-    value = event.get("value")
+    value = shown_value(event.value, options.include_sensitive)
     if any(is_people_count(r) for r in reads) and _suppressed(value, options):
         return f"fewer than {options.suppress_below}"
     if (isinstance(value, (int, float)) and not isinstance(value, bool)
-            and any(is_people_count(r) and r.get("known")
-                    and _suppressed(r.get("value"), options) for r in reads)):
+            and any(is_people_count(r) and r.known
+                    and _suppressed(r.value, options) for r in reads)):
         return f"withheld: a group of fewer than {options.suppress_below}"
     return _plain(value)
 
 
-def evidence_ref(read: dict[str, Any]) -> str:
+def evidence_ref(read: Read) -> str:
     """Where a value came from: ``file#/pointer``, or the evidence type when not provided."""
-    where = read.get("file") or f"{read.get('type')} (not provided)"
-    return f"{where}#{read.get('pointer') or ''}"
+    where = read.file or f"{read.type} (not provided)"
+    return f"{where}#{read.pointer or ''}"
 
 
 # ---------------------------------------------------------------- anchors
@@ -357,13 +344,13 @@ def _anchor(prefix: str, text: str) -> str:
     return prefix + _NOT_ID.sub(lambda m: f"-{ord(m.group()):x}-", str(text))
 
 
-def evidence_target(read: dict[str, Any], result: dict[str, Any]) -> str:
+def evidence_target(read: Read, result: dict[str, Any]) -> str:
     """The anchor of the provenance row a read links to, or "" when nothing was read.
 
     A read from a ``many`` type names its folder (``focus_group/``); it links to
     the first file in that folder.
     """
-    path = read.get("file")
+    path = read.file
     if not path:
         return ""
     paths = [item["path"] for item in result["bundle"]["files"]]
@@ -439,9 +426,13 @@ def ranged_with_gaps(result: dict[str, Any]) -> list[str]:
             if result["results"][i]["status"] == "partial" and result["results"][i]["gaps"]]
 
 
-def aggregation_events(node: dict[str, Any]) -> list[dict[str, Any]]:
-    """The trace events that say how a statement or key question was combined."""
-    return [e for e in node["trace"] if e["kind"] in ("category", "aggregate", "excluded", "cap")]
+_COMBINING = (Category, Aggregate, Excluded, Cap)
+
+
+def aggregation_events(events: tuple[Event, ...]) -> list[Event]:
+    """The events (of ``view.events[node_id]``) that say how a statement or key question
+    was combined."""
+    return [e for e in events if type(e) in _COMBINING]
 
 
 def file_types(result: dict[str, Any]) -> dict[str, str]:

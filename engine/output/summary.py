@@ -21,7 +21,7 @@ from typing import Any
 
 from engine.output.compare import change
 from engine.output.safe import csv_cell, href
-from engine.words import judgement, level_range, plural, printable
+from engine.words import count_of, judgement, level_range, printable
 
 SUMMARY_KINDS = ("statement", "key_question")
 
@@ -167,8 +167,7 @@ def coverage_text(row: dict[str, Any]) -> str:
     """ "7 of 8 statements": how many of the top question's parts have a level of their own."""
     if not row.get("coverage"):
         return ""
-    assessed, of, noun = row["coverage"]
-    return f"{assessed} of {plural(of, noun)}"
+    return count_of(*row["coverage"])
 
 
 SUMMARY_FIELDS = ("bundle", "status", "reason", "provider_id", "provider_name", "provider_type",

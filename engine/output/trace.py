@@ -2,9 +2,11 @@
 
 This is the bulk of every report (hundreds of events per bundle), so it is written here in
 Python rather than as template macros: the same markup, about four times cheaper, which
-keeps rendering below the cost of judging the bundle (docs/performance.md). Every value
-from a bundle or a criteria file is escaped; sensitive values and small groups are kept
-back by ``report.read_value`` and ``report.let_value``.
+keeps rendering below the cost of judging the bundle (docs/performance.md). It reads the
+typed events of the judgement record (``engine/judge/record.py``), made from the result
+document once per report by ``trace_events``. Every value from a bundle or a criteria file
+is escaped; sensitive values and small groups are kept back by ``report.read_value`` and
+``report.let_value``.
 """
 
 from __future__ import annotations
@@ -15,6 +17,10 @@ from typing import Any
 from markupsafe import Markup
 from markupsafe import escape as _markup_escape
 
+from engine import words
+from engine.judge.record import Applies, Cap, Event, Ladder, Let, Rung, outcome_text
+from engine.options import AssessOptions
+from engine.output.results import events_of
 from engine.words import printable
 
 
@@ -28,6 +34,30 @@ def escape(value: Any) -> str:
     """``markupsafe.escape`` as a plain string (the trace is joined, then marked safe once),
     control characters and terminal escapes written visibly as the templates' finalize does."""
     return _escape_str(value if type(value) is str else str(value))
+
+
+def trace_events(result: dict[str, Any]) -> dict[str, tuple[Event, ...]]:
+    """Node id -> its trace as typed events: made once per result, shared by its reports."""
+    return {node_id: events_of(node) for node_id, node in result["results"].items()}
+
+
+@lru_cache(maxsize=8192)
+def _link_html(file: str | None, type_: str, pointer: str, target: str | None) -> str:
+    # A pure memo: the same fields are read by several rungs, and again in every report.
+    ref = escape(f"{file or f'{type_} (not provided)'}#{pointer or ''}")
+    return f'<a href="#{target}"><code>{ref}</code></a>' if target else f"<code>{ref}</code>"
+
+
+@lru_cache(maxsize=8192)
+def _ref_md(file: str | None, type_: str, pointer: str) -> str:
+    from engine.output.report import md_code
+
+    return md_code(f"{file or f'{type_} (not provided)'}#{pointer or ''}")
+
+
+def _label(scale: list[dict[str, Any]], level: int) -> str | None:
+    """The scale label of a rung's level, as result.json writes it (the scale's level-th step)."""
+    return scale[level - 1]["label"] if 0 < level <= len(scale) else None
 
 
 def file_targets(result: dict[str, Any]) -> dict[str, str]:
@@ -44,29 +74,28 @@ def file_targets(result: dict[str, Any]) -> dict[str, str]:
     return out
 
 
-def _reads_html(event: dict[str, Any], result: dict[str, Any], options: Any,
+def _reads_html(event: Applies | Let | Rung | Cap, options: AssessOptions,
                 targets: dict[str, str]) -> str:
-    from engine.output.report import SENSITIVE_TEXT, evidence_ref, read_value
+    from engine.output.report import SENSITIVE_TEXT, read_value
 
-    reads = event.get("reads")
+    reads = event.reads
     if not reads:
         return ""
     show_sensitive = options.include_sensitive
     parts = ['<ul class="reads">']
     for read in reads:
-        ref = escape(evidence_ref(read))
-        target = targets.get(read.get("file") or "")
-        link = f'<a href="#{target}"><code>{ref}</code></a>' if target else f"<code>{ref}</code>"
+        file = read.file
+        link = _link_html(file, read.type, read.pointer, targets.get(file or ""))
         classes = "value"
-        if not read.get("known"):
+        if not read.known:
             classes += " unknown"
-        if read.get("sensitive") and not show_sensitive:
+        if read.sensitive and not show_sensitive:
             classes += " withheld"
             value = SENSITIVE_TEXT
         else:
             value = read_value(read, options, reads)
         parts.append(f'<li>{link} = <span class="{classes}">{escape(value)}</span></li>')
-    omitted = event.get("reads_omitted")
+    omitted = event.reads_omitted
     if omitted:
         parts.append(f'<li class="more">and {escape(omitted)} more values read, not listed '
                      "here (every one counts towards the judgement)</li>")
@@ -74,21 +103,19 @@ def _reads_html(event: dict[str, Any], result: dict[str, Any], options: Any,
     return "\n".join(parts)
 
 
-def _levels_html(event: dict[str, Any], result: dict[str, Any]) -> str:
+def _levels_html(event: Rung | Cap, result: dict[str, Any]) -> str:
     from engine.output.report import node_anchor, status_words
 
-    used_levels = event.get("levels")
-    if not used_levels:
+    if not event.levels:
         return ""
     nodes = result["results"]
     parts = ['<ul class="reads">']
-    for used in used_levels:
-        node_id = used.get("id")
+    for used in event.levels:
+        node_id = used.id
         title = nodes[node_id]["title"] if node_id in nodes else node_id
-        value = f"{used.get('low')}" + (f" to {used.get('high')}"
-                                         if used.get("high") != used.get("low") else "")
-        whole = (f" ({escape(status_words(used.get('status')))}: the whole scale)"
-                 if used.get("status") in ("not_assessed", "not_applicable") else "")
+        value = words.level_range(used.low, used.high)
+        whole = (f" ({escape(status_words(used.status))}: the whole scale)"
+                 if used.status in ("not_assessed", "not_applicable") else "")
         parts.append(f'<li>level of <a href="#{node_anchor(node_id)}">{escape(title)}</a> = '
                      f'<span class="value">{escape(value)}</span>{whole}</li>')
     parts.append("</ul>")
@@ -101,54 +128,52 @@ def _item(kind_class: str, mark: str, what: str, source: Any, body: str = "") ->
             f"</span>\n{body}</li>")
 
 
-def trace_html(node: dict[str, Any], result: dict[str, Any], options: Any,
+def trace_html(events: tuple[Event, ...], result: dict[str, Any], options: AssessOptions,
                targets: dict[str, str] | None = None) -> Markup:
-    """The ``<li>`` of each trace event of ``node``, in order. ``targets`` is
-    ``file_targets(result)``, made once per report."""
+    """The ``<li>`` of each trace event of one node (``trace_events(result)[node_id]``), in
+    order. ``targets`` is ``file_targets(result)``, made once per report."""
     from engine.output.report import let_value, outcome_mark, outcome_words
 
     if targets is None:
         targets = file_targets(result)
+    scale = result["framework"]["scale"]
     out = []
-    for event in node.get("trace") or ():
-        kind = event.get("kind")
-        source = event.get("source")
-        outcome = escape(event.get("outcome"))
-        if kind in ("rung", "cap", "applies"):
-            if kind == "rung":
-                label = f" ({escape(event['label'])})" if event.get("label") else ""
-                what = f"Level {escape(event.get('level'))}{label}"
-            elif kind == "cap":
-                what = f"Limit to level {escape(event.get('level'))}"
+    for event in events:
+        kind = type(event)
+        if kind is Rung or kind is Cap or kind is Applies:
+            outcome = outcome_text(event.outcome)
+            if kind is Rung:
+                label = _label(scale, event.level)
+                label = f" ({escape(label)})" if label else ""
+                what = f"Level {escape(event.level)}{label}"
+            elif kind is Cap:
+                what = f"Limit to level {escape(event.level)}"
             else:
                 what = "Whether this criterion applies"
             what += f": <strong>{escape(outcome_words(event))}</strong>"
             body = ""
-            if kind != "applies" and event.get("because"):
-                body += f'<p class="because">{escape(event["because"])}</p>\n'
-            body += _reads_html(event, result, options, targets)
-            if kind != "applies":
+            if kind is not Applies and event.because:
+                body += f'<p class="because">{escape(event.because)}</p>\n'
+            body += _reads_html(event, options, targets)
+            if kind is not Applies:
                 body += _levels_html(event, result)
-            out.append(_item(f"{kind} outcome-{outcome}", escape(outcome_mark(event)), what,
-                             source, body + "\n" if body else ""))
-        elif kind == "let":
-            what = (f"Worked out <code>{escape(event.get('name'))}</code> = "
+            out.append(_item(f"{event.kind} outcome-{outcome}", escape(outcome_mark(event)),
+                             what, event.source, body + "\n" if body else ""))
+        elif kind is Let:
+            what = (f"Worked out <code>{escape(event.name)}</code> = "
                     f'<span class="value">{escape(let_value(event, options))}</span>')
-            body = _reads_html(event, result, options, targets)
-            out.append(_item("let", "=", what, source, body + "\n" if body else ""))
-        elif kind == "ladder":
-            out.append(_item("ladder", "→", f"Result of the levels: {escape(event.get('text'))}",
-                             source))
-        elif kind == "warning":
-            out.append(_item("warning", "!", f"Note: {escape(event.get('message'))}", source))
+            body = _reads_html(event, options, targets)
+            out.append(_item("let", "=", what, event.source, body + "\n" if body else ""))
+        elif kind is Ladder:
+            out.append(_item("ladder", "→", f"Result of the levels: {escape(event.text)}",
+                             event.source))
     return Markup("\n".join(out))
 
 
-def trace_md(node: dict[str, Any], options: Any) -> str:
-    """The trace events of ``node`` as Markdown list items (each value escaped), one a line."""
+def trace_md(events: tuple[Event, ...], options: AssessOptions, result: dict[str, Any]) -> str:
+    """The trace events of one node as Markdown list items (each value escaped), one a line."""
     from engine.output.report import (
         _MdSafe,
-        evidence_ref,
         let_value,
         md_code,
         md_escape,
@@ -156,37 +181,39 @@ def trace_md(node: dict[str, Any], options: Any) -> str:
         read_value,
     )
 
-    def reads_md(event: dict[str, Any]) -> str:
-        reads = event.get("reads") or ()
-        text = "".join(f"\n    - {md_code(evidence_ref(read))} = "
+    def reads_md(event: Applies | Let | Rung | Cap) -> str:
+        reads = event.reads
+        text = "".join(f"\n    - {_ref_md(read.file, read.type, read.pointer)} = "
                        f"{md_escape(read_value(read, options, reads))}" for read in reads)
-        if event.get("reads_omitted"):
-            text += (f"\n    - and {md_escape(event['reads_omitted'])} more values read, "
+        if event.reads_omitted:
+            text += (f"\n    - and {md_escape(event.reads_omitted)} more values read, "
                      "not listed here")
         return text
 
+    scale = result["framework"]["scale"]
     lines = []
-    for event in node.get("trace") or ():
-        kind = event.get("kind")
-        source = md_escape(event.get("source"))
-        if kind in ("rung", "cap", "applies"):
-            if kind == "rung":
-                label = f" ({md_escape(event['label'])})" if event.get("label") else ""
-                what = f"Level {md_escape(event.get('level'))}{label}"
-            elif kind == "cap":
-                what = f"Limit to level {md_escape(event.get('level'))}"
+    for event in events:
+        kind = type(event)
+        if kind is Rung or kind is Cap or kind is Applies:
+            source = md_escape(event.source)
+            if kind is Rung:
+                label = _label(scale, event.level)
+                label = f" ({md_escape(label)})" if label else ""
+                what = f"Level {md_escape(event.level)}{label}"
+            elif kind is Cap:
+                what = f"Limit to level {md_escape(event.level)}"
             else:
                 what = "Whether this criterion applies"
-            because = f". {md_escape(event['because'])}" if event.get("because") else ""
+            because = (f". {md_escape(event.because)}"
+                       if kind is not Applies and event.because else "")
             lines.append(f"- {what}: {md_escape(outcome_words(event))} ({source}){because}"
                          f"{reads_md(event)}")
-        elif kind == "let":
-            lines.append(f"- Worked out {md_code(event.get('name'))} = "
-                         f"{md_escape(let_value(event, options))} ({source}){reads_md(event)}")
-        elif kind == "ladder":
-            lines.append(f"- Result of the levels: {md_escape(event.get('text'))}")
-        elif kind == "warning":
-            lines.append(f"- Note: {md_escape(event.get('message'))} ({source})")
+        elif kind is Let:
+            lines.append(f"- Worked out {md_code(event.name)} = "
+                         f"{md_escape(let_value(event, options))} ({md_escape(event.source)})"
+                         f"{reads_md(event)}")
+        elif kind is Ladder:
+            lines.append(f"- Result of the levels: {md_escape(event.text)}")
     if not lines:
         lines.append("- No evidence was read for this criterion.")
     return _MdSafe("\n".join(lines) + "\n")

@@ -13,7 +13,9 @@ from benchmarks.bench_rules import to_rule_engine
 from benchmarks.generate import bundle_docs, generate_set, write_bundle, write_large_bundle
 from engine.api import AssessOptions, load_criteria
 from engine.evidence.bundle import load_bundle
-from engine.judge.assess import _jsonable, assess, documents, facts, manifest_dict
+from engine.judge.assess import documents, facts, manifest_dict
+from engine.output.results import assess
+from engine.output.results import jsonable as _jsonable
 from engine.judge.compile import Ctx
 from engine.language.check import check_set
 

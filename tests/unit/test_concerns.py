@@ -6,7 +6,8 @@ import json
 import pytest
 from test_evaluate import build, judge
 
-from engine.judge.assess import build_result
+from engine.judge.record import Concern
+from engine.output.results import result_document
 from engine.judge.criteria_tests import format_report, run_tests
 
 SET = """
@@ -30,7 +31,7 @@ key_question kq2 "Unused" { aggregate bands }
 
 
 def concerns(j, node):
-    return {c["text"]: c["state"] for c in j[node].concerns}
+    return {c.text: c.state for c in j[node].concerns}
 
 
 @pytest.mark.parametrize("s, want", [
@@ -60,13 +61,13 @@ def test_concerns_read_lets_and_children(tmp_path):
     assert concerns(j, "b") == {"The other figure is low": "raised"}
     # a and b are at 1: the statement's concern over `children` is raised
     assert concerns(j, "st") == {"A team is at foundations": "raised"}
-    event = next(e for e in j["st"].trace if e["kind"] == "concern")
-    assert event["outcome"] == "true" and event["source"] == "set.crit:16"
+    event = j["st"].of_kind(Concern)[0]
+    assert event.outcome is True and event.source == "set.crit:16"
 
 
 def result_of(criteria, s):
     j = judge(criteria, s=s)
-    return build_result(criteria, j, None, {}, None)
+    return result_document(criteria, j, None, {}, None)
 
 
 def test_raised_concerns_are_listed_on_the_node_and_every_ancestor(tmp_path):
@@ -106,7 +107,7 @@ def test_the_result_with_concerns_follows_the_schema(tmp_path):
     manifest = {"provider": {"id": "X", "name": "X", "type": "acute"},
                 "assessment": {"date": "2025-06-30", "kind": "self_assessment"}}
     j = judge(criteria, s={"flag": True, "score": 10, "other": 1})
-    result = json.loads(json.dumps(build_result(criteria, j, Bundle(), manifest, None),
+    result = json.loads(json.dumps(result_document(criteria, j, Bundle(), manifest, None),
                                    default=str))
     assert schema_problems(result) == []
 

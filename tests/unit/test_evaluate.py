@@ -12,6 +12,8 @@ import pytest
 
 from engine.api import load_criteria
 from engine.judge.assess import Evaluation, documents, facts
+from engine.judge.record import Aggregate, Category, Excluded, Input, Rung
+from engine.judge.values import UNKNOWN
 
 HEADER = """
 framework f "F" { version "1" scale maturity root kq }
@@ -196,18 +198,16 @@ def test_partial_children_give_a_range_and_caps_use_children(tmp_path):
     # b not assessed (score absent): it takes part as the whole scale, 1 to 4
     assert j["b"].status == "not_assessed"
     assert (j["c"].low, j["c"].high) == (1, 1)
-    category = next(e for e in j["st"].trace if e["kind"] == "category"
-                    and e["category"] == "staff_feedback")
-    assert category["inputs"] == [{"id": "b", "low": 1, "high": 4, "status": "not_assessed"},
-                                  {"id": "c", "low": 1, "high": 1, "status": "rated"}]
+    category = next(e for e in j["st"].of_kind(Category) if e.category == "staff_feedback")
+    assert category.inputs == (Input("b", 1, 4, "not_assessed"), Input("c", 1, 1, "rated"))
     # staff_feedback: mean(1, 1) = 1 to mean(4, 1) = 2.5 -> 3; processes 4
-    assert (category["low"], category["high"]) == (1, 3)
-    aggregate = next(e for e in j["st"].trace if e["kind"] == "aggregate")
+    assert (category.low, category.high) == (1, 3)
+    aggregate = j["st"].of_kind(Aggregate)[0]
     # lows (4 + 1) / 8 = 62.5% -> 63% -> 3; highs (4 + 3) / 8 = 87.5% -> 88% -> 4
-    assert (aggregate["low"], aggregate["high"]) == (3, 4)
+    assert (aggregate.low, aggregate.high) == (3, 4)
     # c is at 1, so the cap (3 when any child is at 1) holds both ends at 3
     assert (j["st"].low, j["st"].high) == (3, 3)
-    assert not [e for e in j["st"].trace if e["kind"] == "excluded"]
+    assert not j["st"].of_kind(Excluded)
     assert j["st"].coverage == (2, 3)
 
 
@@ -233,10 +233,10 @@ def test_long_lists_count_every_read_but_trace_the_first_hundred(tmp_path):
         "level 2 when all(x in g where x.people >= 1)\nlevel 3 when s.flag"))
     groups = [{"people": 3}] * 250 + [{"positive": True}]      # the last has no `people`
     j = judge(criteria, g=groups)["c"]
-    rung = next(e for e in j.trace if e["kind"] == "rung" and e["level"] == 2)
-    assert len(rung["reads"]) == 101            # the collection, 99 known, 1 unknown
-    assert rung["reads_omitted"] == 151         # 252 reads in all
-    assert rung["outcome"] == "unknown"
+    rung = next(e for e in j.of_kind(Rung) if e.level == 2)
+    assert len(rung.reads) == 101               # the collection, 99 known, 1 unknown
+    assert rung.reads_omitted == 151            # 252 reads in all
+    assert rung.outcome is UNKNOWN
     # s not provided: the status still sees the 251 known reads, so partial, not not_assessed
     assert (j.status, j.low, j.high) == ("partial", 1, 3)
 

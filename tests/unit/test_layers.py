@@ -159,6 +159,31 @@ def test_app_layer_holds_the_file_writing_use_cases():
     assert "engine.app.write" in imports["engine.app.criteria_tests"]
 
 
+def test_options_are_typed_below_the_api():
+    """``AssessOptions`` lives in the base layer: no stage imports it from ``engine.api``,
+    takes ``options`` as ``Any`` or reads it with ``getattr`` (issue 13, item 2)."""
+    untyped = []
+    for path in sorted(ENGINE.rglob("*.py")):
+        module = module_name(path)
+        if LAYERS[package_of(module)] >= LAYERS["api"]:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.arg) and node.arg == "options" and (
+                    node.annotation is None or ast.unparse(node.annotation) == "Any"):
+                untyped.append(f"{module}:{node.lineno} options: "
+                               f"{ast.unparse(node.annotation) if node.annotation else '(none)'}")
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                    and node.func.id == "getattr" and node.args
+                    and isinstance(node.args[0], ast.Name) and node.args[0].id == "options"):
+                untyped.append(f"{module}:{node.lineno} getattr(options, ...)")
+            if isinstance(node, ast.ImportFrom) and node.module == "engine.api":
+                untyped.append(f"{module}:{node.lineno} imports engine.api")
+    allowed = {m for m, target in EXCEPTIONS if target == "engine.api"}
+    untyped = [u for u in untyped if not (u.split(":")[0] in allowed and "imports" in u)]
+    assert not untyped, "options not typed:\n" + "\n".join(untyped)
+
+
 # ---------------------------------------------------------------- the check itself
 
 

@@ -4,12 +4,12 @@ comparisons, with the value read and the threshold in words (result.json `next_s
 import pytest
 from test_evaluate import build, judge, one_criterion
 
-from engine.judge.assess import build_result
+from engine.output.results import result_document
 
 
 def next_step(tmp_path, body, s):
     criteria = build(tmp_path, one_criterion(body))
-    result = build_result(criteria, judge(criteria, s=s), None, {}, None)
+    result = result_document(criteria, judge(criteria, s=s), None, {}, None)
     return result["results"]["c"]["next_step"]
 
 

@@ -17,6 +17,7 @@ import pytest
 
 from engine.api import AssessOptions
 from engine.errors import UsageError
+from engine.judge.record import Let, Read
 from engine.output.explain import explain_text
 from engine.output.report import (
     environment,
@@ -116,8 +117,7 @@ def test_levels_in_words_and_digits(node, words, digits):
 
 
 def _read(pointer="/x", value=7, known=True, sensitive=False):
-    return {"file": "f.json", "type": "f", "pointer": pointer, "value": value, "known": known,
-            "sensitive": sensitive}
+    return Read("f", "f.json", pointer, known, sensitive, value)
 
 
 @pytest.mark.parametrize("read,options,shown", [
@@ -423,8 +423,7 @@ def test_a_shortened_trace_says_how_many_reads_it_leaves_out():
 
 
 def _ftsu(pointer, value):
-    return {"file": "ftsu.yaml", "type": "ftsu", "pointer": pointer, "value": value,
-            "known": True, "sensitive": False}
+    return Read("ftsu", "ftsu.yaml", pointer, True, False, value)
 
 
 @pytest.mark.parametrize("responses,shown", [(1, "withheld: a group of fewer than 10"),
@@ -432,17 +431,16 @@ def _ftsu(pointer, value):
 def test_a_share_of_a_small_group_is_kept_back_with_its_count(responses, shown):
     count = _ftsu("/feedback_responses", responses)
     share = _ftsu("/feedback_would_speak_up_again_percent", 100)
-    siblings = [count, share]
+    siblings = (count, share)
     assert read_value(count, AssessOptions(), siblings) == (
         "fewer than 10" if responses < 10 else str(responses))
     assert read_value(share, AssessOptions(), siblings) == shown
-    other = {**share, "file": "staff_survey.json"}       # another file: another group
-    assert read_value(other, AssessOptions(), [count, other]) == "100"
+    other = share._replace(file="staff_survey.json")     # another file: another group
+    assert read_value(other, AssessOptions(), (count, other)) == "100"
 
 
 def test_a_worked_out_number_over_a_small_group_is_kept_back():
-    event = {"kind": "let", "known": True, "value": 100.0,
-             "reads": [_ftsu("/feedback_responses", 1)]}
+    event = Let("share", "a.crit:1", 100.0, True, (_ftsu("/feedback_responses", 1),))
     assert let_value(event, AssessOptions()) == "withheld: a group of fewer than 10"
 
 

@@ -19,7 +19,7 @@ from engine.errors import BundleError
 from engine.evidence.bundle import load_bundle
 from engine.evidence.schemas import EvidenceSchema
 from engine.evidence.workbook import WorkbookData, workbook_bundle
-from engine.judge.assess import set_aside
+from engine.output.results import set_aside
 from engine.source import Span
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "hostile" / "criteria" / "evidence_schemas"
