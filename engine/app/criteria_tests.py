@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engine.judge.compile import CriteriaSet
+from engine.judge.compiled import CriteriaSet
 from engine.judge.criteria_tests import TestReport, format_report, junit_xml, run_tests
 from engine.app.write import atomic_write
 

@@ -12,19 +12,36 @@ children's lows and to their highs separately.
 
 from __future__ import annotations
 
-import math
 from fractions import Fraction
+from functools import lru_cache
 
 
-def round_fraction(value: Fraction, rounding: str | None) -> Fraction:
-    """``value`` to a whole number: nearest (halves up), down or up; None leaves it exact."""
+def round_fraction(value: Fraction, rounding: str | None) -> Fraction | int:
+    """``value`` to a whole number: nearest (halves up), down or up; None leaves it exact.
+
+    Whole numbers come back as ``int`` (exact, and compared with fractions exactly).
+
+    >>> round_fraction(Fraction(5, 2), "nearest"), round_fraction(Fraction(-5, 2), "nearest")
+    (3, -2)
+    >>> round_fraction(Fraction(7, 3), "down"), round_fraction(Fraction(7, 3), "up")
+    (2, 3)
+    """
+    n, d = value.numerator, value.denominator
     if rounding == "nearest":
-        return Fraction(math.floor(value + Fraction(1, 2)))
+        return (2 * n + d) // (2 * d)          # floor(value + 1/2)
     if rounding == "down":
-        return Fraction(math.floor(value))
+        return n // d
     if rounding == "up":
-        return Fraction(math.ceil(value))
+        return -(-n // d)
     return value
+
+
+@lru_cache(maxsize=256)
+def _threshold(t: float) -> tuple[int, int]:
+    """A band's threshold as an exact fraction's numerator and denominator (``62.5`` ->
+    (125, 2)), made once per threshold: comparisons are then products of whole numbers."""
+    exact = Fraction(t).limit_denominator(10**6)
+    return exact.numerator, exact.denominator
 
 
 def _show(value: Fraction, thresholds: tuple[float, ...] = ()) -> str:
@@ -38,10 +55,13 @@ def _show(value: Fraction, thresholds: tuple[float, ...] = ()) -> str:
     """
     if value.denominator == 1:
         return str(value.numerator)
-    shown = math.floor(value * 10 + Fraction(1, 2))
-    if any(value < Fraction(t).limit_denominator(10**6) <= Fraction(shown, 10)
-           for t in thresholds):
-        shown = math.floor(value * 10)
+    n, d = value.numerator, value.denominator
+    shown = (20 * n + d) // (2 * d)            # floor(value * 10 + 1/2)
+    for t in thresholds:
+        tn, td = _threshold(t)
+        if n * td < tn * d and tn * 10 <= shown * td:     # value < t <= shown / 10
+            shown = (10 * n) // d              # floor(value * 10)
+            break
     whole, tenth = divmod(shown, 10)
     return str(whole) if tenth == 0 else f"{whole}.{tenth}"
 
@@ -51,7 +71,6 @@ def aggregate_levels(method: str, levels: list[int], *, top: int, rounding: str 
     """Combine whole-number levels by ``method``; returns the level and how it was reached."""
     if not levels:
         raise ValueError("nothing to aggregate")
-    listed = " + ".join(str(x) for x in levels)
     if method == "min":
         return min(levels), f"lowest of {', '.join(map(str, levels))} = {min(levels)}"
     if method == "max":
@@ -66,12 +85,15 @@ def aggregate_levels(method: str, levels: list[int], *, top: int, rounding: str 
             how += f" -> {level} (rounded {rounding or 'down'})"
         return level, how
     if method == "percent":
+        listed = " + ".join(str(x) for x in levels)
         exact = Fraction(100 * sum(levels), len(levels) * top)
         p = round_fraction(exact, rounding)
         level = 1
         reached = None
+        pn, pd = p.numerator, p.denominator
         for band_level, threshold in sorted(bands):
-            if p >= Fraction(threshold).limit_denominator(10**6):
+            tn, td = _threshold(threshold)
+            if pn * td >= tn * pd:                                # p >= threshold
                 level, reached = band_level, threshold
         thresholds = tuple(t for _, t in bands)
         how = f"{listed} = {sum(levels)} of {len(levels) * top}: {_show(exact, thresholds)}%"

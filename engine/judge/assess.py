@@ -12,16 +12,14 @@ from typing import Any
 from engine import words
 from engine.judge import values as v
 from engine.judge.aggregate import aggregate_levels
-from engine.judge.compile import (
+from engine.judge.compiled import (
     Breakdown,
     CompiledCriterion,
     CompiledParent,
     CriteriaSet,
-    Ctx,
     Step,
-    use,
 )
-from engine.judge.compile import Concern as CompiledConcern
+from engine.judge.compiled import Concern as CompiledConcern
 from engine.judge.judge import apply_cap, ladder, status_of
 from engine.judge.record import (
     Aggregate,
@@ -42,6 +40,7 @@ from engine.judge.record import (
     Unmet,
     outcome_text,
 )
+from engine.judge.context import Ctx, use
 from engine.judge.values import UNKNOWN, Ev, Gap, Range
 
 

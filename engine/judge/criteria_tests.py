@@ -18,7 +18,8 @@ from xml.etree import ElementTree as ET
 from engine import words
 from engine.errors import BundleError, WellledError
 from engine.judge.assess import Evaluation, documents, facts, manifest_dict
-from engine.judge.compile import CompiledCriterion, CriteriaSet, SourceNames
+from engine.judge.compiled import CompiledCriterion, CriteriaSet
+from engine.judge.expressions import SourceNames
 from engine.judge.record import (
     Aggregate,
     Applies,

@@ -404,9 +404,11 @@ def describe(value: Any) -> str:
 
 def to_json(value: Any, limit: int = 20) -> Any:
     """A JSON-ready form of a value for the trace: dates as ISO strings, big containers summarised."""
-    if is_unknown(value):
-        return None
     t = type(value)
+    if t is str or t is int or t is bool or value is None:     # most values read: as they are
+        return value
+    if value is UNKNOWN or t is Gap:
+        return None
     if t is Ev:
         return to_json(value.value, limit)
     if t is dt.date:

@@ -24,7 +24,7 @@ import orjson
 from engine import __version__, words
 from engine.judge import values as v
 from engine.judge.assess import evaluate
-from engine.judge.compile import CompiledCriterion, CriteriaSet
+from engine.judge.compiled import CompiledCriterion, CriteriaSet
 from engine.judge.record import (
     EVENTS,
     OUTCOMES,

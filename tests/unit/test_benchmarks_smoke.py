@@ -16,7 +16,7 @@ from engine.evidence.bundle import load_bundle
 from engine.judge.assess import documents, facts, manifest_dict
 from engine.output.results import assess
 from engine.output.results import jsonable as _jsonable
-from engine.judge.compile import Ctx
+from engine.judge.context import Ctx
 from engine.language.check import check_set
 
 

@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine.judge import values as v
-from engine.judge.compile import Ctx, compile_expression
+from engine.judge.context import Ctx
+from engine.judge.expressions import compile_expression
 from engine.judge.values import Ev, Gap, Range
 from engine.language.parse import parse_expression
 

@@ -16,7 +16,9 @@ import reference as ref
 
 from engine.judge import values as v
 from engine.judge.assess import Evaluation
-from engine.judge.compile import Aggregation, CompiledParent, Step, compile_expression, use
+from engine.judge.compiled import Aggregation, CompiledParent, Step
+from engine.judge.context import use
+from engine.judge.expressions import compile_expression
 from engine.judge.record import Judgement
 from engine.judge.values import Range
 from engine.language.parse import parse_expression

@@ -254,7 +254,8 @@ class CountingFacts(dict):
 
 
 def test_bundle_constant_parts_are_computed_once_per_bundle_not_per_element():
-    from engine.judge.compile import Ctx, compile_expression
+    from engine.judge.context import Ctx
+    from engine.judge.expressions import compile_expression
     from engine.judge.values import Ev
     from engine.language.parse import parse_expression
 

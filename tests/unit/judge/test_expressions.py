@@ -15,18 +15,19 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-
 import pytest
 
+from engine.judge import expressions as ex
 from engine.judge import values as v
-from engine.judge.compile import Ctx, SourceNames, _ExprCompiler, _Scope, get_field, use
+from engine.judge.context import Ctx, get_field, use
+from engine.judge.expressions import ExpressionCompiler, Scope, SourceNames
 from engine.judge.values import UNKNOWN, Ev, Fault, Gap, Range
 from engine.language import nodes as n
 from engine.language.parse import parse_expression
 from engine.language.resolve import resolve_expression
 
 
-class Plain(_ExprCompiler):
+class Plain(ExpressionCompiler):
     """Paths, comparisons and ``and``/``or`` compiled node by node, without fast paths."""
 
     def _static_path(self, e, scope):
@@ -48,6 +49,11 @@ class Plain(_ExprCompiler):
         return self._guard(e, lambda ctx: v.compare(op, use(left(ctx), ctx),
                                                     use(right(ctx), ctx)))
 
+    def _arith(self, e, scope):
+        left, right, op = self.expr(e.left, scope), self.expr(e.right, scope), e.op
+        return self._guard(e, lambda ctx: v.arith(op, use(left(ctx), ctx),
+                                                  use(right(ctx), ctx)))
+
     def _boolop(self, e, scope):
         left, right = self.expr(e.left, scope), self.expr(e.right, scope)
         combine = v.and3 if e.op == "and" else v.or3
@@ -58,13 +64,35 @@ class Plain(_ExprCompiler):
             return combine(v.truth(a), v.truth(b))
         return self._guard(e, boolop)
 
+    def condition(self, expr, scope):
+        inner, source = self.expr(expr, scope), self.sources.name(expr.span)
+
+        def condition(ctx):
+            try:
+                return v.truth(use(inner(ctx), ctx))
+            except Fault as fault:
+                ctx.warn(str(fault), source)
+                return UNKNOWN
+        return condition
+
 
 def compiled(cls, text: str):
+    """``text`` compiled by ``compile_expression`` with the compiler class ``cls``."""
+    original, ex.ExpressionCompiler = ex.ExpressionCompiler, cls
+    try:
+        return ex.compile_expression(parse_expression(text), evidence=frozenset({"s"}),
+                                     levels={"developing": 2})
+    finally:
+        ex.ExpressionCompiler = original
+
+
+def compiled_condition(cls, text: str):
+    """``text`` compiled as a condition (a rung's ``when``) by the compiler class ``cls``."""
     expr = parse_expression(text)
     references, _ = resolve_expression(expr, evidence=frozenset({"s"}),
                                        levels={"developing": 2})
     compiler = cls(references, {"developing": 2}, SourceNames(Path.cwd()))
-    return compiler.expr(expr, _Scope(set(), "criterion"))
+    return compiler.condition(expr, Scope(set(), "criterion"))
 
 
 DOCS = {
@@ -95,6 +123,8 @@ EXPRESSIONS = [
     "s.flag and s.missing > 1", "s.missing > 1 or s.flag", "not (s.a > 1)",
     "count(i in s.items where i.x >= 2)", "all(i in s.items where i.x > 0)",
     "any(i in s.items where i.x == 3 or i.y == 1)", "sum(i.x for i in s.items)",
+    "count(i in s.items where i.x)", "s.a - s.b", "s.a * 2", "s.a / 0", "s.b / 2",
+    "s.t + 1", "s.rec.y.z - s.missing", "level(x) + 1", "s.when - assessment.date",
 ]
 
 
@@ -111,20 +141,31 @@ def snapshot(value, ctx: Ctx):
 def run(fn, doc):
     docs = {"s": Gap("s", None, "") if doc is None else Ev(doc, "s", "s.json", "")}
     facts = {"assessment": {"date": dt.date(2025, 6, 30)}, "provider": {}}
-    ctx = Ctx(docs, facts, {})
+    ctx = Ctx(docs, facts, {"x": Range(2, 3)})
     return snapshot(fn(ctx), ctx)
+
+
+CONDITIONS = ["s.flag", "s.a", "s.n", "s.rec.y", "s.rec.y.z", "s.missing", "s.lst[1].x",
+              's["k/ey"]["~t"]', "s.lst.x", "s.flag and s.a > 1", "s.a > 1", "not s.flag"]
+
+
+@pytest.mark.parametrize("text", EXPRESSIONS + CONDITIONS)
+def test_a_condition_gives_what_the_plain_condition_gives(text):
+    fast, plain = compiled_condition(ExpressionCompiler, text), compiled_condition(Plain, text)
+    for name, doc in DOCS.items():
+        assert run(fast, doc) == run(plain, doc), f"{text} on {name}"
 
 
 @pytest.mark.parametrize("text", EXPRESSIONS)
 def test_fast_paths_give_what_the_plain_closures_give(text):
-    fast, plain = compiled(_ExprCompiler, text), compiled(Plain, text)
+    fast, plain = compiled(ExpressionCompiler, text), compiled(Plain, text)
     for name, doc in DOCS.items():
         assert run(fast, doc) == run(plain, doc), f"{text} on {name}"
 
 
 def test_the_table_takes_every_way_out_of_the_fast_paths():
     """Not vacuous: the table meets faults, gaps and known reads on both sides."""
-    seen = [run(compiled(_ExprCompiler, t), d) for t in EXPRESSIONS for d in DOCS.values()]
+    seen = [run(compiled(ExpressionCompiler, t), d) for t in EXPRESSIONS for d in DOCS.values()]
     assert any(w for *_, w in seen)                          # warnings (faults)
     assert any(u for *_, u, _ in seen)                       # unknown reads
     assert any(value is UNKNOWN for value, *_ in seen)
@@ -132,14 +173,14 @@ def test_the_table_takes_every_way_out_of_the_fast_paths():
 
 
 def test_a_static_path_reads_one_value_with_its_whole_pointer():
-    fn = compiled(_ExprCompiler, 's["k/ey"]["~t"] >= 5')
+    fn = compiled(ExpressionCompiler, 's["k/ey"]["~t"] >= 5')
     value, reads, known, unknown, warnings = run(fn, DOCS["full"])
     assert (value, known, unknown, warnings) == (True, 1, 0, [])
     assert reads == [("ev", 5, "s", "s.json", "/k~1ey/~0t")]
 
 
 def test_a_fault_half_way_is_warned_at_the_node_where_it_happens():
-    value, reads, _, _, warnings = run(compiled(_ExprCompiler, "s.rec.y.z"),
+    value, reads, _, _, warnings = run(compiled(ExpressionCompiler, "s.rec.y.z"),
                                        DOCS["rec is a number"])
     assert value is UNKNOWN and reads == []
     assert warnings == [("the number 5 has no field `y`", "<expr>:1")]
@@ -149,7 +190,7 @@ def test_a_fault_half_way_is_warned_at_the_node_where_it_happens():
                                   if type(parse_expression(t)) in (n.Compare, n.BoolOp, n.Not)])
 def test_comparisons_and_logic_give_only_true_false_or_unknown(text):
     """What lets a condition that is a comparison or ``and``/``or`` skip taking its value."""
-    fn = compiled(_ExprCompiler, text)
+    fn = compiled(ExpressionCompiler, text)
     for doc in DOCS.values():
         value = run(fn, doc)[0]
         assert value is True or value is False or value is UNKNOWN, (text, value)
