@@ -27,7 +27,7 @@ SECTION = "batch: run_batch, json + html + md, generated 100-criterion set"
 def _child(set_root: str, bundles: str, out: str, jobs: str) -> None:
     """Run one batch in this process and print its figures as JSON on stdout."""
     from engine.api import AssessOptions
-    from engine.output.batch import run_batch
+    from engine.app.batch import run_batch
 
     start = time.perf_counter()
     summary = run_batch(Path(bundles), Path(set_root), Path(out), jobs=int(jobs),

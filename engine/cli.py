@@ -384,28 +384,18 @@ def graph(criteria: str | None, fmt: str, max_criteria_mb: float, max_depth: int
 def fmt(criteria: str | None, check_only: bool, show_diff: bool, max_criteria_mb: float,
         max_depth: int) -> None:
     """Rewrite .crit files in the canonical layout (comments kept)."""
-    import difflib
-
-    from engine.language.fmt import format_changes
-    from engine.output.write import atomic_write
+    from engine.app.fmt import diff_lines, format_files
 
     def action() -> int:
         limits = _limits(max_criteria_mb, max_depth)
-        changed = format_changes(_criteria(criteria), limits)
+        changed = format_files(_criteria(criteria), write=not check_only, limits=limits)
         colour = colour_wanted(sys.stdout)
-        for name, path, old, new in changed:
-            click.echo(f"{'would reformat' if check_only else 'reformatted'} {name}")
+        for change in changed:
+            click.echo(f"{'would reformat' if check_only else 'reformatted'} {change.name}")
             if show_diff:
-                for line in difflib.unified_diff(old.splitlines(keepends=True),
-                                                 new.splitlines(keepends=True),
-                                                 f"{name} (now)", f"{name} (formatted)"):
-                    line = line if line.endswith("\n") else line + "\n"
-                    style = ({"+": "green", "-": "red", "@": "cyan"}.get(line[:1])
-                             if not line.startswith(("+++", "---")) else None)
+                for line, style in diff_lines(change):
                     click.echo(click.style(line, fg=style) if style and colour else line,
                                nl=False, color=colour)
-            if not check_only:
-                atomic_write(path, new)
         return 1 if check_only and changed else 0
 
     sys.exit(_run(action))
@@ -480,7 +470,7 @@ def init(bundle: str, criteria: str | None, force: bool, max_criteria_mb: float,
          max_depth: int) -> None:
     """Create a new bundle: bundle.yaml and a commented template per evidence type."""
     from engine.api import load_criteria
-    from engine.evidence.init import init_bundle, next_steps
+    from engine.app.init import init_bundle, next_steps
 
     def action() -> int:
         limits = _limits(max_criteria_mb, max_depth)
@@ -520,7 +510,7 @@ def assess(bundle: str, criteria: str | None, out: str | None, formats: str, sin
     from engine.options import AssessOptions
 
     def action() -> int:
-        from engine.output.write import check_output_folder
+        from engine.app.write import check_output_folder
 
         chosen = _formats(formats, ("json", "html", "md", "pdf", "xlsx"))
         if "pdf" in chosen:
@@ -653,9 +643,9 @@ def batch(root: str, criteria: str | None, out: str, jobs: int, formats: str,
           since: str | None, lenient: bool, include_sensitive: bool,
           suppress_below: int, max_file_mb: float, timeout: float) -> None:
     """Assess every bundle under ROOT in parallel; write summary.csv and index.html."""
+    from engine.app.batch import run_batch
+    from engine.app.write import check_output_folder
     from engine.options import AssessOptions
-    from engine.output.batch import run_batch
-    from engine.output.write import check_output_folder
 
     def action() -> int:
         if jobs < 1:

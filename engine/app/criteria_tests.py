@@ -14,7 +14,7 @@ from pathlib import Path
 
 from engine.judge.compiled import CriteriaSet
 from engine.judge.criteria_tests import TestReport, format_report, junit_xml, run_tests
-from engine.output.write import atomic_write
+from engine.app.write import atomic_write
 
 
 def write_junit(report: TestReport, path: Path) -> None:

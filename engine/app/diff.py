@@ -3,7 +3,7 @@
 Two versions of a criteria set are compared node by node
 (``engine.app.criteria_diff``); with a folder of bundles, every bundle is
 assessed with both versions, in parallel worker processes (batch's own
-machinery, ``engine.output.batch.run_in_workers``), and each worker hands back
+machinery, ``engine.app.workers.run_in_workers``), and each worker hands back
 only the nodes whose level, range, status, coverage or concerns differ. The
 result is one plain document (its shape: ``reports/diff.schema.json``),
 written as ``diff.json``, ``diff.md`` and ``diff.html``.
@@ -23,8 +23,10 @@ from typing import Any
 
 from engine import __version__
 from engine.errors import BundleError, WellledError
+from engine.app.batch import DEFAULT_TIMEOUT, survey
+from engine.app.workers import Progress, run_in_workers
 from engine.options import AssessOptions
-from engine.output.batch import DEFAULT_TIMEOUT, run_in_workers, survey, travel
+from engine.output.summary import travel
 from engine.words import printable
 
 FORMATS = ("md", "html", "json")
@@ -43,7 +45,7 @@ _SET_PATHS: tuple[Path, Path] | None = None
 def _compile(old_path: Path, new_path: Path) -> tuple[Any, Any]:
     """Compile both versions for the bundles this process compares (always afresh)."""
     global _SETS, _SET_PATHS
-    from engine.api import load_criteria
+    from engine.app.assess import load_criteria
 
     _SETS = (load_criteria(old_path), load_criteria(new_path))
     _SET_PATHS = (old_path, new_path)
@@ -68,7 +70,7 @@ def same_schemas(old: Any, new: Any) -> bool:
 
 def _assess_both(folder: Path, options: AssessOptions) -> tuple[Any, Any]:
     """(result or problem text) under the old and the new version."""
-    from engine.api import assess_bundle
+    from engine.app.assess import assess_bundle
     from engine.evidence.bundle import load_bundle
     from engine.evidence.workbook import is_workbook
     from engine.output.results import assess
@@ -181,7 +183,6 @@ def run_diff(old_path: Path, new_path: Path, root: Path | None, *, jobs: int, op
              ) -> dict[str, Any]:
     """Compare two criteria versions, and their results over every bundle under ``root``."""
     from engine.app.criteria_diff import criteria_changes
-    from engine.output.batch import _Reporter
 
     old, new = _compile(old_path, new_path)   # criteria errors stop here, before any worker
     changes = criteria_changes(old.checked, new.checked)
@@ -201,7 +202,7 @@ def run_diff(old_path: Path, new_path: Path, root: Path | None, *, jobs: int, op
             raise WellledError(f"{root}: no evidence bundles found (a bundle is a folder "
                                "holding bundle.yaml); give the folder that holds them")
         rows: list[dict[str, Any]] = []
-        with _Reporter(len(bundles), progress, echo) as report:
+        with Progress(len(bundles), progress, echo) as report:
             for name, (status, payload) in run_in_workers(
                     bundles, jobs=jobs, timeout=2 * DEFAULT_TIMEOUT, setup=_init_worker,
                     setup_args=(old_path, new_path), task=compare_one, task_args=(options,)):
@@ -265,7 +266,7 @@ def write_diff(doc: dict[str, Any], out: Path, formats: tuple[str, ...]) -> list
     from engine.app.diff_view import diff_view
     from engine.output.report import render_template
     from engine.output.results import dump_result
-    from engine.output.write import atomic_write
+    from engine.app.write import atomic_write
 
     texts: dict[str, str] = {}
     view = diff_view(doc) if set(formats) - {"json"} else None

@@ -149,7 +149,7 @@ def write_table(checked: CheckedSet, out: Path, formats: tuple[str, ...]) -> lis
     """Write table.md, table.html and table.csv (as asked) into ``out``, each atomically;
     every text is rendered before the first file is written."""
     from engine.output.report import render_template
-    from engine.output.write import atomic_write
+    from engine.app.write import atomic_write
 
     data = criteria_table(checked)
     texts = {fmt: table_csv(data) if fmt == "csv" else

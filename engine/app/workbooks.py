@@ -22,8 +22,8 @@ from typing import Any
 
 import yaml
 
+from engine.app.write import atomic_write
 from engine.errors import BundleError, UsageError
-from engine.output.xlsx import atomic_write_bytes
 
 
 def _criteria_title(criteria) -> str:
@@ -73,7 +73,7 @@ def make_template(out: Path, criteria, from_bundle: Path | None = None,
     raw = buffer.getvalue()
     if fill is not None:
         _check_lossless(raw, fill, criteria, from_bundle)
-    atomic_write_bytes(out, raw)
+    atomic_write(out, raw)
     return len(book.worksheets)
 
 

@@ -25,37 +25,72 @@ widened at once), ``new`` (not in the earlier result).
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
 from engine import words
 from engine.errors import UsageError
+from engine.words import printable
 
 Level = tuple  # (low | None, high | None, status)
+
+# An earlier result.json larger than this is not read (ours are a few MB).
+MAX_EARLIER_BYTES = 512 * 1024 * 1024
 
 CHANGES = ("up", "down", "same", "newly assessed", "range narrowed", "range widened",
            "no longer assessed", "changed", "new")
 
 
 def load_previous(path: str | Path) -> dict[str, Any]:
-    """The earlier result at ``path`` (a ``result.json`` or a folder holding one)."""
+    """The earlier result at ``path`` (a ``result.json`` or a folder holding one), read
+    safely (``read_json_safely``): a FIFO, a link, a huge or a deeply nested file is refused
+    with a ``UsageError`` that says why, never waited on or crashed over."""
     path = Path(path)
     target = path / "result.json" if path.is_dir() else path
-    if not target.is_file():
-        raise UsageError(f"--since {path}: no result.json there; give the result.json of an "
-                         "earlier assessment, or the output folder that holds it")
+    if not os.path.lexists(target):
+        raise UsageError(f"--since {printable(str(path))}: no result.json there; give the "
+                         "result.json of an earlier assessment, or the output folder that "
+                         "holds it")
     try:
-        previous = json.loads(target.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as err:
-        raise UsageError(f"--since {target}: not a readable result.json ({err}); give the "
-                         "result.json that wellled wrote for the earlier assessment") from None
+        previous = read_json_safely(target)
+    except ValueError as err:
+        raise UsageError(f"--since {printable(str(target))}: not a readable result.json "
+                         f"({err}); give the result.json that wellled wrote for the earlier "
+                         "assessment") from None
     if (not isinstance(previous, dict) or not isinstance(previous.get("results"), dict)
             or not isinstance(previous.get("framework"), dict)):
-        raise UsageError(f"--since {target}: this is not a wellled result.json (it has no "
-                         "`framework` and `results`); give the result.json of an earlier "
-                         "assessment")
+        raise UsageError(f"--since {printable(str(target))}: this is not a wellled result.json "
+                         "(it has no `framework` and `results`); give the result.json of an "
+                         "earlier assessment")
     previous["_path"] = str(target)
     return previous
+
+
+def read_json_safely(path: Path) -> Any:
+    """A JSON file that may be anything: a regular file of a sane size (never a FIFO that
+    would block, never through a link), parsed with any fault turned into ``ValueError``."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+    except OSError as err:
+        raise ValueError((err.strerror or str(err)).lower()) from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError("not a regular file")
+        if info.st_size > MAX_EARLIER_BYTES:
+            raise ValueError(f"larger than {MAX_EARLIER_BYTES // 2**20} MB")
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            raw = handle.read(MAX_EARLIER_BYTES + 1)
+    finally:
+        os.close(fd)
+    try:
+        return json.loads(raw)
+    except RecursionError:
+        raise ValueError("nested too deeply to be a result") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ValueError(f"not valid JSON ({err})") from None
 
 
 def _level(node: dict[str, Any] | None) -> Level | None:

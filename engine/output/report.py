@@ -84,10 +84,19 @@ class _DataEnvironment(Environment):
 
 def _html_finalize(value: Any) -> Any:
     """Control characters and terminal escapes in any value shown in a page are written as
-    visible escapes (``\\x1b``); line breaks stay (a page folds them into spaces)."""
+    visible escapes (``\\x1b``); line breaks stay (a page folds them into spaces). The text
+    comes back escaped, as Markup, so the environment's autoescape passes it through."""
+    if type(value) is str:
+        return _html_text(value)
     if isinstance(value, str) and not isinstance(value, Markup):
         return printable(value, keep_lines=True)
     return value
+
+
+@lru_cache(maxsize=8192)
+def _html_text(text: str) -> Markup:
+    # A pure memo: titles, levels in words and file names repeat across a report.
+    return escape(printable(text, keep_lines=True))
 
 
 @lru_cache(maxsize=2)
@@ -106,9 +115,16 @@ def environment(fmt: str) -> Environment:
     else:
         env = _DataEnvironment(autoescape=select_autoescape(["html.j2", "html"], default=True),
                                finalize=_html_finalize, **options)
+    from engine.output import criterion   # lazy: cycle (it is written with this module's filters)
+
     env.filters.update(FILTERS)
     if fmt == "md":
-        env.filters.update(MD_FILTERS)
+        env.filters.update(MD_FILTERS, criterion_md=criterion.criterion_md,
+                           gap_md=criterion.gap_md)
+    else:
+        env.filters.update(criterion_html=criterion.criterion_html,
+                           change_mark=criterion.change_mark_html,
+                           combine_item=criterion.combine_item_html)
     return env
 
 
@@ -283,9 +299,10 @@ def read_value(read: Read, options: AssessOptions,
     if not read.known:
         return UNKNOWN_TEXT
     value = read.value
-    if _field(read.pointer or "")[0] and _suppressed(value, options):
+    counts, share, _ = _field(read.pointer or "")
+    if counts and _suppressed(value, options):
         return f"fewer than {options.suppress_below}"
-    if siblings and small_group_share(read, siblings, options):
+    if share and siblings and small_group_share(read, siblings, options):
         return f"withheld: a group of fewer than {options.suppress_below}"
     return _plain(value)
 

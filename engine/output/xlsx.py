@@ -17,7 +17,7 @@ written as text, never as a formula, whatever it starts with.
 from __future__ import annotations
 
 import io
-from pathlib import Path
+from collections.abc import Iterable
 from typing import Any
 
 from engine import words
@@ -26,14 +26,6 @@ _NOUN = {"key_question": "statement", "statement": "criterion"}
 SUMMARY_HEADER = ["Node", "Kind", "Title", "Judgement", "Assured level", "Range", "Status",
                   "Coverage", "Concerns", "Next step"]
 GAP_HEADER = ["Node", "Title", "What", "Evidence", "Evidence title", "Field", "Detail"]
-
-
-def atomic_write_bytes(path: Path, raw: bytes) -> None:
-    """Write ``raw`` to ``path`` so that a reader sees the old file or the new, never half
-    (``engine.output.write.atomic_write``: the user's umask, never over a non-file)."""
-    from engine.output.write import atomic_write  # lazy: start-up
-
-    atomic_write(path, raw)
 
 
 def _text(cell, value: Any):
@@ -200,42 +192,57 @@ def result_workbook(result: dict[str, Any]) -> bytes:
 _HEAT = ["F8CBAD", "FFE699", "C6E0B4", "A9D08E", "70AD47", "548235"]
 
 
-def summary_workbook(rows: list[dict[str, Any]], columns: list[dict[str, str]]) -> bytes:
+def summary_workbook(rows: Iterable[dict[str, Any]], columns: list[dict[str, str]]) -> bytes:
     """The bytes of a batch's ``summary.xlsx``: one row per bundle, one column per node.
 
     Each level cell holds the range as text ("2 to 3"); a conditional format colours
-    it by its assured level (the heat map); the header is frozen and filtered.
+    it by its assured level (the heat map); the header is frozen and filtered. The rows
+    are read once and streamed into the sheet (openpyxl's write-only mode), so a batch of
+    any size is never held in memory as cells.
     """
     from openpyxl import Workbook  # lazy: start-up
+    from openpyxl.cell import WriteOnlyCell  # lazy: start-up
     from openpyxl.comments import Comment  # lazy: start-up
     from openpyxl.formatting.rule import FormulaRule  # lazy: start-up
-    from openpyxl.styles import PatternFill  # lazy: start-up
+    from openpyxl.styles import Alignment, Font, PatternFill  # lazy: start-up
     from openpyxl.utils import get_column_letter  # lazy: start-up
 
-    book = Workbook()
-    ws = book.active
-    ws.title = "Summary"
+    book = Workbook(write_only=True)
+    ws = book.create_sheet("Summary")
     fixed = ["Provider ODS code", "Provider", "Bundle", "Assessment date"]
     header = fixed + [c["title"] for c in columns]
-    table = []
+    for column, width in enumerate([14, 40, 24, 14] + [16] * len(columns), start=1):
+        ws.column_dimensions[get_column_letter(column)].width = width
+    ws.freeze_panes = "D2"
+    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDE6F0")
+    wrap = Alignment(wrap_text=True, vertical="top")
+
+    def cell(value: Any, **style: Any) -> Any:
+        made = _text(WriteOnlyCell(ws), value)
+        for name, setting in style.items():
+            setattr(made, name, setting)
+        return made
+
+    heading = [cell(name, font=bold, fill=fill) for name in header]
+    for index, column in enumerate(columns, start=len(fixed)):
+        heading[index].comment = Comment(
+            f"{column['id']} ({column['kind'].replace('_', ' ')})", "wellled")
+    ws.append(heading)
+    count, scale = 0, None
     for row in rows:
+        if scale is None:
+            scale = row.get("scale") or []
         line = [row["provider"].get("id", ""), row["provider"].get("name", ""), row["bundle"],
                 str(row.get("date") or "")]
-        for column in columns:
-            entry = row["levels"].get(column["id"])
-            line.append(_level_text(entry))
-        table.append(line)
-    _table(ws, header, table, [14, 40, 24, 14] + [16] * len(columns))
-    ws.freeze_panes = "D2"
-    for index, column in enumerate(columns, start=len(fixed) + 1):
-        ws.cell(row=1, column=index).comment = Comment(
-            f"{column['id']} ({column['kind'].replace('_', ' ')})", "wellled")
-    if columns and rows:
+        line += [_level_text(row["levels"].get(column["id"])) for column in columns]
+        ws.append([cell(value, alignment=wrap) for value in line])
+        count += 1
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{max(1, count + 1)}"
+    if columns and count:
         first = get_column_letter(len(fixed) + 1)
         last = get_column_letter(len(header))
-        area = f"{first}2:{last}{len(rows) + 1}"
-        scale = rows[0].get("scale") or []
-        levels = sorted(s["level"] for s in scale) or [1, 2, 3, 4]
+        area = f"{first}2:{last}{count + 1}"
+        levels = sorted(s["level"] for s in scale or []) or [1, 2, 3, 4]
         for position, level in enumerate(levels):
             colour = _HEAT[min(len(_HEAT) - 1, round(position * (len(_HEAT) - 1)
                                                      / max(1, len(levels) - 1)))]
@@ -253,12 +260,3 @@ def _level_text(entry: list | None) -> str:
     if low is None:
         return status.replace("_", " ")
     return words.level_range(low, high)
-
-
-def write_summary_xlsx(rows: list[dict[str, Any]], out: Path) -> Path:
-    """The batch hook: write ``out/summary.xlsx`` beside summary.csv."""
-    from engine.output.batch import summary_columns  # lazy: start-up
-
-    path = out / "summary.xlsx"
-    atomic_write_bytes(path, summary_workbook(rows, summary_columns(rows)))
-    return path

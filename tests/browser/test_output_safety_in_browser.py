@@ -24,7 +24,7 @@ HOSTILE = "javascript:alert(1)"
 def hostile_out(tmp_path_factory) -> Path:
     """A batch whose folders and provider names are hostile: a folder named like a
     javascript: link, a provider name with a terminal escape and a line break."""
-    from engine.output.batch import run_batch
+    from engine.app.batch import run_batch
 
     if not (CONFORMANCE / "criteria").is_dir():
         pytest.skip("no conformance bundles on this machine")

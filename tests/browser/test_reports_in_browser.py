@@ -28,7 +28,7 @@ def report_file(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def batch_out(tmp_path_factory) -> Path:
-    from engine.output.batch import run_batch
+    from engine.app.batch import run_batch
 
     if not (CONFORMANCE / "criteria").is_dir():
         pytest.skip("no conformance bundles on this machine")

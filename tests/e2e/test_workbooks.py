@@ -345,7 +345,7 @@ def test_batch_writes_summary_xlsx_with_a_heat_map(criteria, tmp_path):
 
 
 def test_batch_finds_workbooks_but_not_inside_bundles_nor_lock_files(tmp_path):
-    from engine.output.batch import find_bundles
+    from engine.app.batch import find_bundles
 
     for rel in ("a/bundle.yaml", "a/original.xlsx", "region/b.xlsx", "~$b.xlsx",
                 ".hidden/c.xlsx", "out/d.xlsx", "e.xlsx"):

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from engine.api import AssessOptions
-from engine.output import batch
-from engine.output.batch import (find_bundles, range_text, run_batch, summary_csv, survey,
-                                  travel)
+from engine.app import batch
+from engine.app.batch import find_bundles, run_batch, survey
+from engine.output.summary import range_text, summary_csv, travel
 
 CONFORMANCE = Path("/work/shared/conformance")
 
@@ -198,11 +198,12 @@ def test_parallel_and_serial_runs_write_the_same_bytes(root, criteria, tmp_path)
 
 
 def test_criteria_are_compiled_once_for_many_bundles(root, criteria, tmp_path, monkeypatch):
-    import engine.api
+    import engine.app.assess
 
     calls = []
-    real = engine.api.load_criteria
-    monkeypatch.setattr(engine.api, "load_criteria", lambda p: calls.append(p) or real(p))
+    real = engine.app.assess.load_criteria
+    monkeypatch.setattr(engine.app.assess, "load_criteria",
+                        lambda p: calls.append(p) or real(p))
     summary, _ = _run(root, criteria, tmp_path / "out", jobs=1)
     assert summary.done == 2 and len(calls) == 1
 

@@ -20,8 +20,8 @@ import pytest
 
 from engine.api import AssessOptions
 from engine.errors import UsageError, WellledError
-from engine.output import batch
-from engine.output.batch import run_batch, survey
+from engine.app import batch
+from engine.app.batch import run_batch, survey
 
 CONFORMANCE = Path("/work/shared/conformance")
 FORKS = multiprocessing.get_start_method() == "fork"

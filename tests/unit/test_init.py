@@ -1,4 +1,4 @@
-"""engine.evidence.init: templates that parse, fail untouched, and validate once filled in."""
+"""engine.evidence.init (template texts) and engine.app.init (writing a new bundle)."""
 
 import json
 import os
@@ -12,7 +12,8 @@ import yaml
 from engine import resources
 from engine.errors import BundleError
 from engine.evidence.bundle import load_bundle, manifest_schema
-from engine.evidence.init import evidence_template, init_bundle, manifest_template
+from engine.app.init import init_bundle
+from engine.evidence.init import evidence_template, manifest_template
 from engine.evidence.read import parse_yaml
 from engine.evidence.schema_walk import children as _children
 from engine.evidence.schema_walk import expand as _expand
@@ -314,7 +315,7 @@ def test_init_checks_everything_before_it_writes(tmp_path):
 
 def test_init_leaves_nothing_behind_when_a_write_fails(tmp_path, monkeypatch):
     from engine.errors import UsageError
-    from engine.evidence import init as module
+    from engine.app import init as module
 
     calls = {"n": 0}
     real_open = open

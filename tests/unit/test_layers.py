@@ -3,8 +3,8 @@
 Every ``import`` in every engine module is read with ``ast``, including imports inside
 functions and under ``if TYPE_CHECKING:``, and checked against the layer order
 
-    cli -> app, api -> output -> judge -> evidence, language -> errors, diagnostics, source, resources,
-        words, gcpause, options
+    cli -> app, api -> output -> judge -> evidence, language -> errors, diagnostics, source,
+        resources, words, gcpause, options
 
 A module may import its own package, a package on its own layer, or any lower layer; never
 a higher one. Between packages there is no import circle. A violation that is known and not
@@ -32,11 +32,7 @@ LAYERS = {
 }
 
 # Known violations still to remove: (importing module, imported module) -> why, and the issue.
-EXCEPTIONS = {
-    ("engine.output.batch", "engine.api"):
-        "batch's driver (load criteria, assess each bundle, write outputs) still lives in "
-        "output/batch.py; it moves to engine/app/batch.py (issue 13, item 2)",
-}
+EXCEPTIONS: dict[tuple[str, str], str] = {}
 
 
 def module_name(path: Path) -> str:
@@ -64,7 +60,7 @@ def imports_of(path: Path) -> set[str]:
                 base = ".".join(package + ([node.module] if node.module else []))
             else:
                 base = node.module or ""
-            # `from engine.output import write` imports the module engine.output.write.
+            # `from engine.app import write` imports the module engine.app.write.
             names = [f"{base}.{a.name}" if _is_module(f"{base}.{a.name}") else base
                      for a in node.names]
         else:
@@ -159,8 +155,8 @@ def test_app_layer_holds_the_file_writing_use_cases():
     imports = engine_imports()
     for module in ("engine.language.fmt", "engine.judge.criteria_tests"):
         assert not any(t.startswith("engine.output") for t in imports[module]), module
-    assert "engine.output.write" in imports["engine.app.fmt"]
-    assert "engine.output.write" in imports["engine.app.criteria_tests"]
+    assert "engine.app.write" in imports["engine.app.fmt"]
+    assert "engine.app.write" in imports["engine.app.criteria_tests"]
 
 
 def test_options_are_typed_below_the_api():
@@ -195,8 +191,8 @@ def test_the_check_sees_imports_inside_functions_and_type_checking(tmp_path):
     source = tmp_path / "m.py"
     source.write_text("from typing import TYPE_CHECKING\n"
                       "if TYPE_CHECKING:\n    from engine.api import AssessOptions\n"
-                      "def f():\n    from engine.output import write\n    import engine.words\n")
-    assert imports_of(source) == {"engine.api", "engine.output.write", "engine.words"}
+                      "def f():\n    from engine.app import write\n    import engine.words\n")
+    assert imports_of(source) == {"engine.api", "engine.app.write", "engine.words"}
 
 
 def test_the_check_finds_an_upward_import_and_a_circle():
@@ -208,3 +204,48 @@ def test_the_check_finds_an_upward_import_and_a_circle():
     circles = package_circles(imports, set())
     assert set(map(frozenset, circles)) == {frozenset({"judge", "output"}),
                                             frozenset({"evidence", "language"})}
+
+
+# ---------------------------------------------------------------- the stages write no files
+
+_WRITING_CALLS = {"write_text", "write_bytes", "mkdir", "makedirs", "rename", "renames",
+                  "replace", "rmtree", "unlink", "rmdir", "mkstemp", "atomic_write",
+                  "write_set"}
+
+
+def file_writes(source: str) -> list[int]:
+    """Lines of ``source`` that write, move or remove files: an ``open`` in a writing mode,
+    or a call such as ``Path.write_text``, ``os.replace``, ``shutil.rmtree``."""
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call):
+            continue
+        name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(
+            node.func, "id", "")
+        if name in ("open", "fdopen"):
+            modes = [a for a in node.args[1:2]] + [k.value for k in node.keywords
+                                                   if k.arg == "mode"]
+            if any(isinstance(m, ast.Constant) and isinstance(m.value, str)
+                   and set(m.value) & set("wxa+") for m in modes):
+                lines.append(node.lineno)
+        elif name in _WRITING_CALLS and not (name == "replace" and isinstance(
+                node.func, ast.Attribute) and not (isinstance(node.func.value, ast.Name)
+                                                   and node.func.value.id == "os")):
+            lines.append(node.lineno)
+    return lines
+
+
+def test_the_stages_write_no_files():
+    """language/, evidence/, judge/ and output/ make text and bytes; only engine/app/ (and
+    the API's write_outputs through it) writes them to disk (issue 13, item 2)."""
+    found = [f"{path.relative_to(ENGINE)}:{line}"
+             for stage in ("language", "evidence", "judge", "output")
+             for path in sorted((ENGINE / stage).rglob("*.py"))
+             for line in file_writes(path.read_text(encoding="utf-8"))]
+    assert found == []
+
+
+def test_the_write_check_sees_writes():
+    source = ("import os, shutil\nopen(p, 'w')\nopen(p, mode='xb')\np.write_text('x')\n"
+              "os.replace(a, b)\nshutil.rmtree(d)\nopen(p)\nopen(p, 'rb')\ntext.replace('a', 'b')\n")
+    assert file_writes(source) == [2, 3, 4, 5, 6]

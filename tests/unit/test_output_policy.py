@@ -75,7 +75,7 @@ def test_the_report_page_has_the_policy_and_no_script():
 
 
 def test_the_index_page_allows_exactly_its_own_script(tmp_path):
-    from engine.output.batch import run_batch
+    from engine.app.batch import run_batch
 
     if not (CONFORMANCE / "criteria").is_dir():
         pytest.skip("no conformance set on this machine")

@@ -71,7 +71,6 @@ TEMPLATE_CONTEXT = {
     "report.html.j2": {"result", "options", "view", "media"},
     "report.md.j2": {"result", "options", "view", "media"},
     "_board.html.j2": {"result", "view", "fw", "root", "media"},
-    "_macros.html.j2": set(),
     "batch_index.html.j2": {"batch", "options", "script", "csp"},
 }
 

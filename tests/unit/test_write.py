@@ -9,8 +9,8 @@ import stat
 import pytest
 
 from engine.errors import OutputError, UsageError
-from engine.output import write
-from engine.output.write import atomic_write, write_set
+from engine.app import write
+from engine.app.write import atomic_write, write_set
 
 OLD = {"result.json": "old result\n", "report.html": "old page\n", "report.md": "old text\n"}
 NEW = {"result.json": "new result\n", "report.html": "new page\n", "report.md": "new text\n"}

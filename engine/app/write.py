@@ -147,16 +147,22 @@ def check_output_folder(folder: Path) -> Path:
     return folder
 
 
-def write_set(folder: Path, files: Mapping[str, str | bytes | Iterable[str]]) -> list[Path]:
+def write_set(folder: Path, files: Mapping[str, str | bytes | Iterable[str]], *,
+              tidy: bool = True) -> list[Path]:
     """Write ``files`` (name -> bytes, text or pieces) as the whole content of ``folder``, replacing
-    the previous set in one step. Returns the paths written, in the order given."""
+    the previous set in one step. Returns the paths written, in the order given.
+
+    ``tidy=False`` skips looking for a killed run's leftovers beside ``folder`` (a scan of
+    the whole parent folder): batch removes them once for all its bundles before it starts.
+    """
     folder = check_output_folder(folder)
     parent, shown = folder.parent, printable(str(folder))
     staging: Path | None = None
     existed = folder.is_dir()
     try:
         parent.mkdir(parents=True, exist_ok=True)
-        clear_leftovers(parent, folder.name)
+        if tidy:
+            clear_leftovers(parent, folder.name)
         token = f".{folder.name}.wellled-{os.getpid()}-{secrets.token_hex(4)}"
         staging = parent / f"{token}.new"
         staging.mkdir()
@@ -201,16 +207,17 @@ def _write_new(path: Path, text: str | bytes | Iterable[str]) -> None:
             handle.writelines(text)
 
 
-def clear_leftovers(parent: Path, name: str) -> None:
-    """Remove the hidden staging folders of ``parent/name`` that a killed run left behind
-    (those whose process is gone)."""
+def clear_leftovers(parent: Path, name: str | None = None) -> None:
+    """Remove the hidden staging folders of ``parent/name`` (of any folder in ``parent``
+    when ``name`` is None) that a killed run left behind (those whose process is gone)."""
     try:
         entries = list(os.scandir(parent))
     except OSError:
         return
     for entry in entries:
         match = _STAGING.fullmatch(entry.name)
-        if match is None or match["name"] != name or _alive(int(match["pid"])):
+        if (match is None or name is not None and match["name"] != name
+                or _alive(int(match["pid"]))):
             continue
         shutil.rmtree(entry.path, ignore_errors=True)
 
