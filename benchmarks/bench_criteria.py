@@ -100,7 +100,7 @@ def issue2(work: Path, quick: bool = False) -> list[Figure]:
         Figure(section, f"parse only, fast path ({size_kb:.0f} kB)", fast, "s", best),
         Figure(section, "parse only, Lark parser + transformer", lark, "s", best),
         Figure(section, "fast path speed-up over Lark", lark / fast, "x",
-               "same AST and spans: tests/unit/test_fast_parse.py"),
+               "same AST and spans: tests/unit/language/test_fast_parse.py"),
         Figure(section, "`wellled check` in a fresh process", command, "s",
                f"{best}; with imports, grammar and meta-schema set-up"),
         Figure(section, "  of which the bare interpreter", interpreter, "s", best),

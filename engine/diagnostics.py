@@ -29,7 +29,7 @@ class Code:
 
 
 # The one table of codes. `wellled explain CODE` prints an entry; docs/codes.md is
-# generated from it (tests/unit/test_codes.py keeps the two the same).
+# generated from it (tests/unit/test_first_hour.py keeps the two the same).
 CODE_TABLE: Mapping[str, Code] = {
     # syntax and files
     "E001": Code("syntax error", """\

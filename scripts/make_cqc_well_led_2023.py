@@ -9,7 +9,7 @@ November 2023 to 1 December 2024). Edit the criteria in cqc_well_led, then run
     python scripts/make_cqc_well_led_2023.py
 
 The 2023 set's own files (framework.crit, scoring.crit) are written by hand and
-left alone. tests/unit/test_shipped_sets.py fails when the copies are stale.
+left alone. tests/unit/test_shipped_sets_sync.py fails when the copies are stale.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ keyword's closure, or None when the keyword constrains nothing (an annotation).
 
 INVARIANT: a closure may reject what jsonschema accepts (the slow path then finds
 no problem), but must never accept what jsonschema rejects.
-tests/unit/test_fast_validator.py holds it with hypothesis.
+tests/unit/evidence/test_fast_validator.py holds it with hypothesis.
 
 >>> check = compile_check({"type": "object", "required": ["cases"],
 ...                        "properties": {"cases": {"type": "integer", "minimum": 0}}})

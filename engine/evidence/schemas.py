@@ -359,7 +359,7 @@ def schema_problem(schema: Any) -> str | None:
 
     Checked against the meta-schema with its vocabularies inlined, built once
     (``_meta_validator``): the same keywords in the same order, so the same first
-    error, at a quarter of the cost. tests/unit/test_metaschema.py holds the two
+    error, at a quarter of the cost. tests/unit/evidence/test_metaschema.py holds the two
     to the same answer.
     """
     validator = _meta_validator()
@@ -400,7 +400,7 @@ def _meta_validator():
     vocabulary in place of its ``$ref`` and pointing ``#meta`` at ``#`` gives the
     same keywords, in the same order, with plain references. None if the
     meta-schema is not shaped as this expects (``schema_problem`` then asks
-    ``check_schema``; tests/unit/test_metaschema.py fails loudly).
+    ``check_schema``; tests/unit/evidence/test_metaschema.py fails loudly).
     """
     try:
         return _inlined_meta_validator()

@@ -17,7 +17,7 @@ the two jobs Lark's runtime does, in one pass and without building a tree:
 Anything this path does not expect (a character no terminal matches, a token
 the state does not accept) raises ``Unsupported`` and the caller parses the
 text again with Lark, so syntax errors keep Lark's messages. A differential
-test (tests/unit/test_fast_parse.py) checks both paths build the same AST,
+test (tests/unit/language/test_fast_parse.py) checks both paths build the same AST,
 spans included, over every shipped and generated file and fuzzed text.
 """
 

@@ -40,7 +40,7 @@ def fast_parser() -> FastParser | None:
 
     It reads Lark's parse table and rules, which are not Lark's public API: if a
     Lark release moves them, this is None and every file takes Lark's own path
-    (slower, same result); tests/unit/test_fast_parse.py then fails loudly.
+    (slower, same result); tests/unit/language/test_fast_parse.py then fails loudly.
     """
     try:
         return FastParser(parser())

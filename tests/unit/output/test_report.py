@@ -32,7 +32,7 @@ from engine.output.report import (
 )
 from engine.resources import data_dir
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 FIXTURES = ROOT / "tests" / "fixtures" / "results"
 UPDATE = os.environ.get("WELLLED_UPDATE_GOLDENS") == "1"
 HOSTILE = '<script>alert(1)</script><img src=x onerror=alert(2)>"\'&*_[x](javascript:y)|#'

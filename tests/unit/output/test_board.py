@@ -20,7 +20,7 @@ from engine.api import AssessOptions
 from engine.output.board import board, field_words, settle, split_note
 from engine.output.report import render
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 FIXTURE = ROOT / "tests" / "fixtures" / "results" / "northfield.json"
 FORBIDDEN = ["rung", ".crit:", "true, rung", "a record of", "UNCONFIRMED", "#/", "->"]
 RAW_FLOAT = re.compile(r"\d+\.\d{2,}")

@@ -19,7 +19,7 @@ from engine.evidence.bundle import (
 from engine.evidence.schemas import EvidenceSchema
 from engine.evidence.validate import validate_document
 
-SCHEMA_DIR = Path(__file__).resolve().parents[1] / "hostile" / "criteria" / "evidence_schemas"
+SCHEMA_DIR = Path(__file__).resolve().parents[2] / "hostile" / "criteria" / "evidence_schemas"
 MANY = {"focus_group"}
 
 

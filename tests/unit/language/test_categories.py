@@ -8,7 +8,7 @@ from engine.language.check import check_set
 from engine.language.fmt import format_text
 from engine.language.parse import parse_text
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.mark.parametrize("name", ["cqc_well_led", "cqc_well_led_2023", "nhs_well_led_2017"])

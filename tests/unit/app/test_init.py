@@ -20,7 +20,7 @@ from engine.evidence.schema_walk import expand as _expand
 from engine.evidence.schemas import EvidenceSchema
 from engine.evidence.validate import validate_document
 
-HERE = Path(__file__).resolve().parents[1]
+HERE = Path(__file__).resolve().parents[2]
 TEST_SCHEMAS = HERE / "hostile" / "criteria" / "evidence_schemas"
 SHIPPED_SCHEMAS = resources.data_dir("evidence_schemas")
 MANY = {"focus_group", "leadership_interview", "board_observation"}
@@ -337,7 +337,7 @@ def test_cli_init_prints_the_next_steps(tmp_path, monkeypatch, capsys):
     from engine.cli import main
 
     monkeypatch.chdir(tmp_path)
-    criteria = Path(__file__).resolve().parents[1] / "hostile" / "criteria"
+    criteria = Path(__file__).resolve().parents[2] / "hostile" / "criteria"
     assert main(["init", "b", "--criteria", str(criteria)]) == 0
     out = capsys.readouterr().out
     assert "created b/bundle.yaml" in out

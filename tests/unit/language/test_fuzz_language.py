@@ -19,7 +19,7 @@ from engine.language.check import CheckedSet, check_set
 from engine.language.fmt import format_text
 from engine.language.parse import parse_text
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 EXAMPLE = ROOT / "tests" / "golden" / "check" / "OK_clean.crit"
 SCHEMAS = ROOT / "tests" / "golden" / "check" / "evidence_schemas"
 TEXT = EXAMPLE.read_text(encoding="utf-8")

@@ -23,7 +23,7 @@ from jsonschema import Draft202012Validator
 from engine.evidence.read import parse_text
 from engine.evidence.fast_validator import compile_check
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SCHEMAS = {p.name.removesuffix(".schema.json"): json.loads(p.read_text(encoding="utf-8"))
            for p in sorted((ROOT / "evidence_schemas").glob("*.schema.json"))}
 

@@ -19,7 +19,7 @@ from jsonschema.exceptions import SchemaError
 
 from engine.evidence.schemas import _meta_fast_check, _meta_validator, schema_problem
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SHIPPED = sorted(ROOT.glob("evidence_schemas/*.json")) + sorted(ROOT.glob("reports/*.json")) \
     + sorted(ROOT.glob("tests/**/*.schema.json"))
 

@@ -21,7 +21,7 @@ from engine.diagnostics import Diagnostics
 from engine.language.lalr import Unsupported
 from engine.language.parse import _ToAst, fast_parser, parse_text
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 CORPUS = sorted(p for folder in ("criteria", "tests", "examples")
                 for p in (ROOT / folder).rglob("*.crit"))
 TEXTS = {p.relative_to(ROOT).as_posix(): p.read_bytes().decode("utf-8", "replace")

@@ -11,7 +11,7 @@ from jsonschema import Draft202012Validator
 
 from engine.output.results import dump_result, result_schema, schema_problems
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 FIXTURES = sorted((ROOT / "tests" / "fixtures" / "results").glob("*.json"))
 CONFORMANCE = Path("/work/shared/conformance")
 

@@ -15,7 +15,7 @@ from engine.api import AssessOptions
 from engine.output.report import render
 from engine.output.safe import content_security_policy, href, script_hash
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 FIXTURE = ROOT / "tests" / "fixtures" / "results" / "northfield.json"
 CONFORMANCE = Path("/work/shared/conformance")
 

@@ -15,7 +15,7 @@ from engine.language.fmt import format_text
 from engine.language.parse import parse_text
 from engine.source import Span
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 CORPUS = sorted([
     *Path("/work/shared/conformance/criteria").glob("**/*.crit"),
     *(ROOT / "tests" / "golden" / "check").glob("*.crit"),
