@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from engine.options import AssessOptions
 from engine.output.board import next_step
-from engine.output.report import (
+from engine.output.phrases import (
     _MdSafe,
     badge,
     md_code,

@@ -241,7 +241,7 @@ def index_view(rows: Iterable[dict[str, Any]], formats: tuple[str, ...],
 
     ``rows`` is read once here and again each time the page goes through its rows, one row
     at a time, so it may be a batch's rows kept on disk."""
-    from engine.output.report import node_anchor  # lazy: start-up (jinja2)
+    from engine.output.phrases import node_anchor  # lazy: start-up (jinja2)
 
     seen: dict[str, dict[str, str]] = {}
     first, since, count = None, False, 0

@@ -20,6 +20,19 @@ from markupsafe import escape as _markup_escape
 from engine import words
 from engine.judge.record import Applies, Cap, Event, Ladder, Let, Rung, outcome_text
 from engine.options import AssessOptions
+from engine.output.phrases import (
+    SENSITIVE_TEXT,
+    _MdSafe,
+    file_anchor,
+    let_value,
+    md_code,
+    md_escape,
+    node_anchor,
+    outcome_mark,
+    outcome_words,
+    read_value,
+    status_words,
+)
 from engine.output.results import events_of
 from engine.words import printable
 
@@ -50,7 +63,6 @@ def _link_html(file: str | None, type_: str, pointer: str, target: str | None) -
 
 @lru_cache(maxsize=8192)
 def _ref_md(file: str | None, type_: str, pointer: str) -> str:
-    from engine.output.report import md_code
 
     return md_code(f"{file or f'{type_} (not provided)'}#{pointer or ''}")
 
@@ -62,7 +74,6 @@ def _label(scale: list[dict[str, Any]], level: int) -> str | None:
 
 def file_targets(result: dict[str, Any]) -> dict[str, str]:
     """File or folder named by a read -> the anchor of its provenance row."""
-    from engine.output.report import file_anchor
 
     paths = sorted(item["path"] for item in result["bundle"]["files"])
     out: dict[str, str] = {}
@@ -76,7 +87,6 @@ def file_targets(result: dict[str, Any]) -> dict[str, str]:
 
 def _reads_html(event: Applies | Let | Rung | Cap, options: AssessOptions,
                 targets: dict[str, str]) -> str:
-    from engine.output.report import SENSITIVE_TEXT, read_value
 
     reads = event.reads
     if not reads:
@@ -104,7 +114,6 @@ def _reads_html(event: Applies | Let | Rung | Cap, options: AssessOptions,
 
 
 def _levels_html(event: Rung | Cap, result: dict[str, Any]) -> str:
-    from engine.output.report import node_anchor, status_words
 
     if not event.levels:
         return ""
@@ -132,7 +141,6 @@ def trace_html(events: tuple[Event, ...], result: dict[str, Any], options: Asses
                targets: dict[str, str] | None = None) -> Markup:
     """The ``<li>`` of each trace event of one node (``trace_events(result)[node_id]``), in
     order. ``targets`` is ``file_targets(result)``, made once per report."""
-    from engine.output.report import let_value, outcome_mark, outcome_words
 
     if targets is None:
         targets = file_targets(result)
@@ -172,14 +180,6 @@ def trace_html(events: tuple[Event, ...], result: dict[str, Any], options: Asses
 
 def trace_md(events: tuple[Event, ...], options: AssessOptions, result: dict[str, Any]) -> str:
     """The trace events of one node as Markdown list items (each value escaped), one a line."""
-    from engine.output.report import (
-        _MdSafe,
-        let_value,
-        md_code,
-        md_escape,
-        outcome_words,
-        read_value,
-    )
 
     def reads_md(event: Applies | Let | Rung | Cap) -> str:
         reads = event.reads

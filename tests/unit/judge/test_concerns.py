@@ -96,7 +96,7 @@ def test_concerns_not_checked_are_listed_apart(tmp_path):
 
 
 def test_the_result_with_concerns_follows_the_schema(tmp_path):
-    from test_results_schema import schema_problems
+    from tests.unit.output.test_results_schema import schema_problems
 
     criteria = build(tmp_path, SET)
 

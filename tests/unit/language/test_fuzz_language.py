@@ -88,7 +88,7 @@ def round_trip(text: str) -> None:
         with pytest.raises(CriteriaError):
             format_text(text, "a.crit")
         return
-    from tests.unit.test_fmt import shape
+    from tests.unit.language.test_fmt import shape
 
     once = format_text(text, "a.crit")
     assert format_text(once, "a.crit") == once

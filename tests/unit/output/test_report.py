@@ -19,17 +19,16 @@ from engine.api import AssessOptions
 from engine.errors import UsageError
 from engine.judge.record import Let, Read
 from engine.output.explain import explain_text
-from engine.output.report import (
-    environment,
-    let_value,
+from engine.output.phrases import (
     file_anchor,
+    let_value,
     md_escape,
     node_anchor,
     range_digits,
     range_words,
     read_value,
-    render,
 )
+from engine.output.report import environment, render
 from engine.resources import data_dir
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -382,7 +381,7 @@ def test_explain_unknown_node_is_a_usage_error(wrong, hint):
 
 @pytest.mark.parametrize("fmt", ["html", "md"])
 def test_reports_render_for_real_results(fmt):
-    from unit.test_results_schema import REAL, real_result
+    from tests.unit.output.test_results_schema import REAL, real_result
 
     if not REAL:
         pytest.skip("no real bundles to assess")
