@@ -116,7 +116,8 @@ class _Compiler(ExpressionCompiler):
             return Breakdown(e.op, tuple(items))
         text = self.source_text(e.span)
         lets = tuple(sorted({x.id for x in n.walk(e) if type(x) is n.Name
-                             and x.id in scope.locals}))
+                             and (ref := self.references.get(x)) is not None
+                             and ref.kind == "let"}))
         if type(e) is n.Compare:
             left_constant = self.bundle_constant(e.left)
             subject_side, threshold = (e.right, e.left) if left_constant else (e.left, e.right)

@@ -373,7 +373,8 @@ class ExpressionCompiler:
             if t in (n.Literal, n.DateLiteral, n.Duration):
                 known = True
             elif t is n.Name:
-                known = e.id in ("assessment", "provider") or e.id in self.level_ids
+                ref = self.references.get(e)     # the resolver decided what it is
+                known = ref is not None and ref.kind in ("fact", "level")
             elif t in (n.Field, n.Index, n.Not, n.Negate, n.BoolOp, n.Compare, n.Arith,
                        n.ListExpr, n.IsCheck):
                 known = all(self.bundle_constant(c) for c in n.children(e))
