@@ -16,7 +16,7 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = ROOT / "tests" / "fixtures" / "results" / "northfield.json"
-CONFORMANCE = Path("/work/shared/conformance")
+CONFORMANCE = (Path(__file__).resolve().parents[1] / "data" / "conformance")
 HOSTILE = "javascript:alert(1)"
 
 

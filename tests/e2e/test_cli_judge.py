@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data"
 # The shared conformance set: beside the project, else where this machine keeps it.
 CONFORMANCE = next((p for p in (ROOT.parent / "shared" / "conformance",
-                                Path("/work/shared/conformance")) if p.is_dir()),
+                                (Path(__file__).resolve().parents[1] / "data" / "conformance")) if p.is_dir()),
                    ROOT.parent / "shared" / "conformance")
 WELLLED = [sys.executable, "-m", "engine"]
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-CONFORMANCE = Path("/work/shared/conformance")
+CONFORMANCE = (Path(__file__).resolve().parents[1] / "data" / "conformance")
 CRITERIA = CONFORMANCE / "criteria"
 WELLLED = [sys.executable, "-m", "engine"]
 

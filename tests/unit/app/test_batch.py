@@ -17,7 +17,7 @@ from engine.app import batch
 from engine.app.batch import find_bundles, run_batch, survey
 from engine.output.summary import range_text, summary_csv, travel
 
-CONFORMANCE = Path("/work/shared/conformance")
+CONFORMANCE = (Path(__file__).resolve().parents[2] / "data" / "conformance")
 
 
 def _touch(path: Path, text: str = "x: 1\n") -> None:

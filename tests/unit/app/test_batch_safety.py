@@ -23,7 +23,7 @@ from engine.errors import UsageError, WellledError
 from engine.app import batch
 from engine.app.batch import run_batch, survey
 
-CONFORMANCE = Path("/work/shared/conformance")
+CONFORMANCE = (Path(__file__).resolve().parents[2] / "data" / "conformance")
 FORKS = multiprocessing.get_start_method() == "fork"
 needs_fork = pytest.mark.skipif(not FORKS, reason="the fault is injected into forked workers")
 

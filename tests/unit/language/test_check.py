@@ -11,7 +11,7 @@ from engine.evidence.schemas import EvidenceSchema
 from engine.language.check import CHECKS, CheckedSet, check_set
 from engine.diagnostics import Diagnostics
 
-CONFORMANCE = Path("/work/shared/conformance/criteria")
+CONFORMANCE = (Path(__file__).resolve().parents[2] / "data" / "conformance/criteria")
 
 HEAD = '''framework fw "F" {
   scale maturity

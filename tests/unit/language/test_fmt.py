@@ -17,7 +17,7 @@ from engine.source import Span
 
 ROOT = Path(__file__).resolve().parents[3]
 CORPUS = sorted([
-    *Path("/work/shared/conformance/criteria").glob("**/*.crit"),
+    *(Path(__file__).resolve().parents[2] / "data" / "conformance/criteria").glob("**/*.crit"),
     *(ROOT / "tests" / "golden" / "check").glob("*.crit"),
     *resources.data_dir("criteria").glob("**/*.crit"),
 ])

@@ -12,7 +12,7 @@ from engine import resources
 from engine.language import nodes as n
 from engine.language.parse import parse_expression, parse_text, parser, tree_leaks
 
-CONFORMANCE = Path("/work/shared/conformance/criteria/well_led.crit")
+CONFORMANCE = (Path(__file__).resolve().parents[2] / "data" / "conformance/criteria/well_led.crit")
 GRAMMAR = resources.data_dir("grammar") / "criteria.lark"
 
 

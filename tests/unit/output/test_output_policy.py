@@ -17,7 +17,7 @@ from engine.output.safe import content_security_policy, href, script_hash
 
 ROOT = Path(__file__).resolve().parents[3]
 FIXTURE = ROOT / "tests" / "fixtures" / "results" / "northfield.json"
-CONFORMANCE = Path("/work/shared/conformance")
+CONFORMANCE = (Path(__file__).resolve().parents[2] / "data" / "conformance")
 
 
 class _Page(HTMLParser):

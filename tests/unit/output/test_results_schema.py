@@ -13,7 +13,7 @@ from engine.output.results import dump_result, result_schema, schema_problems
 
 ROOT = Path(__file__).resolve().parents[3]
 FIXTURES = sorted((ROOT / "tests" / "fixtures" / "results").glob("*.json"))
-CONFORMANCE = Path("/work/shared/conformance")
+CONFORMANCE = (Path(__file__).resolve().parents[2] / "data" / "conformance")
 
 
 def load(path: Path) -> dict:
