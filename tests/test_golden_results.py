@@ -1,7 +1,8 @@
-"""result.json, report.md and the whole explain trace of every case, byte for byte.
+"""result.json, report.md, report.html and the whole explain trace of every case, byte for byte.
 
 The stored copies in tests/golden/results/ were made before the typed judgement
-record (issue 13) and are the proof that a change of structure changed no output.
+record (issue 13; report.html before the batch speed work of issue 15) and are the
+proof that a change of structure changed no output.
 After a deliberate change of rule or wording, store them again with
 ``.venv/bin/python scripts/store_results.py`` and review the diff in git.
 """
@@ -16,7 +17,7 @@ import pytest
 from tests.result_cases import Case, cases
 
 GOLDEN = Path(__file__).parent / "golden" / "results"
-SUFFIXES = ("result.json", "report.md", "explain.txt")
+SUFFIXES = ("result.json", "report.md", "report.html", "explain.txt")
 
 
 @lru_cache(maxsize=None)
@@ -36,7 +37,7 @@ def outputs(case: Case) -> dict[str, str]:
     result = assess_bundle(_criteria(case.criteria), case.bundle, options)
     explained = "\n".join(explain_text(result, node) for node in result["results"])
     return {"result.json": dump_result(result), "report.md": render(result, "md", options),
-            "explain.txt": explained}
+            "report.html": render(result, "html", options), "explain.txt": explained}
 
 
 CASES = cases()
