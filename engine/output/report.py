@@ -20,6 +20,7 @@ from functools import lru_cache
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2.compiler import CodeGenerator
 from markupsafe import Markup, escape
 
 from engine.errors import UsageError
@@ -102,6 +103,43 @@ def _html_text(text: str) -> Markup:
     return escape(printable(text, keep_lines=True))
 
 
+def _html_output(value: Any) -> Markup:
+    """What ``{{ value }}`` prints in a page: exactly ``escape(_html_finalize(value))``
+    (visible control characters, then escaped), in one call instead of two."""
+    if type(value) is str:
+        return _html_text(value)
+    if type(value) is Markup:
+        return value
+    return escape(_html_finalize(value))
+
+
+class _HtmlCodeGenerator(CodeGenerator):
+    """Compiles ``{{ value }}`` in an autoescaped template to ``environment.html_output(value)``
+    instead of Jinja's ``escape(environment.finalize(value))``: the same text (``_html_output``
+    is that composition), without ``markupsafe.escape`` copying every already-escaped Markup
+    again. A page prints about 1,200 values; this saves about 0.6 ms of its 3.2 ms (issue 15).
+    Frames where autoescape is off or decided at run time keep Jinja's own code."""
+
+    def _output_child_pre(self, node: Any, frame: Any, finalize: Any) -> None:
+        if frame.eval_ctx.autoescape and not frame.eval_ctx.volatile:
+            self.write("environment.html_output(")
+        else:
+            super()._output_child_pre(node, frame, finalize)
+
+    def _output_child_post(self, node: Any, frame: Any, finalize: Any) -> None:
+        if frame.eval_ctx.autoescape and not frame.eval_ctx.volatile:
+            self.write(")")
+        else:
+            super()._output_child_post(node, frame, finalize)
+
+
+class _HtmlEnvironment(_DataEnvironment):
+    """The page environment: autoescaped, with the output code above."""
+
+    code_generator_class = _HtmlCodeGenerator
+    html_output = staticmethod(_html_output)
+
+
 @lru_cache(maxsize=2)
 def environment(fmt: str) -> Environment:
     """The Jinja2 environment for ``fmt`` ("html" or "md"), built once per process."""
@@ -116,7 +154,7 @@ def environment(fmt: str) -> Environment:
     if fmt == "md":
         env = _DataEnvironment(autoescape=False, finalize=_md_finalize, **options)
     else:
-        env = _DataEnvironment(autoescape=select_autoescape(["html.j2", "html"], default=True),
+        env = _HtmlEnvironment(autoescape=select_autoescape(["html.j2", "html"], default=True),
                                finalize=_html_finalize, **options)
     env.filters.update(FILTERS)
     if fmt == "md":
