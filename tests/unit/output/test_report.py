@@ -31,6 +31,8 @@ from engine.output.phrases import (
 )
 from engine.output.report import _html_finalize as html_finalize
 from engine.output.report import _html_output as html_output
+from engine.output.report import _md_finalize as md_finalize
+from engine.output.report import _md_output as md_output
 from engine.output.report import environment, render
 from engine.resources import data_dir
 
@@ -363,6 +365,27 @@ def test_every_value_printed_in_a_page_goes_through_the_escaping_output():
         a=HOSTILE, b=_LyingText("<script>x</script>"), c=["<i>", "&"])
     assert "<script" not in page and "<img" not in page and "<i>" not in page
     assert page.startswith("<p>&lt;script&gt;") and page.endswith("&lt;i&gt;, &amp;</p>")
+
+
+@pytest.mark.parametrize("value", [
+    HOSTILE, "plain words", "bell\x07 and\ttab", "two\nlines", "", 3, 2.5, None, True,
+    md_escape("*built*"), ["*", 1],
+])
+def test_markdown_output_is_the_finalized_value(value):
+    # {{ value }} in Markdown compiles to md_output(value) (issue 15): exactly what Jinja's own
+    # str(finalize(value)) would print.
+    assert md_output(value) == str(md_finalize(value))
+
+
+def test_every_value_printed_in_markdown_goes_through_the_escaping_output():
+    env = environment("md")
+    for name in ("report.md.j2", "diff.md.j2", "table.md.j2"):
+        source = env.loader.get_source(env, name)[0]
+        code = env.compile(source, name, raw=True)
+        assert "environment.md_output(" in code, name
+        assert not re.search(r"yield (str|environment\.finalize)\(", code), name
+    text = env.from_string("{{ a }} {{ b }}").render(a="<b>*x*</b>", b=None)
+    assert text == "&lt;b>\\*x\\*&lt;/b> None"
 
 
 def test_hostile_markdown_is_escaped():
