@@ -95,6 +95,20 @@ def field_words(pointer: str | None) -> str:
     return f"{text} (each entry)" if each and text else text
 
 
+def gap_keys(node: dict[str, Any]) -> tuple[tuple[str, str, str, bool], ...]:
+    """A node's evidence gaps as the reports show them: title (the evidence type when it has
+    none), evidence type, field ("" for the whole file or folder), and whether the file is
+    there but the field is missing.
+
+    >>> gap_keys({"gaps": [{"evidence": "ftsu", "title": "FTSU report", "pointer": "/cases",
+    ...                     "provided": True}, {"evidence": "focus_group", "pointer": ""}]})
+    (('FTSU report', 'ftsu', '/cases', True), ('focus_group', 'focus_group', '', False))
+    """
+    return tuple((gap.get("title") or gap["evidence"], gap["evidence"], gap.get("pointer") or "",
+                  bool(gap.get("provided") and gap.get("pointer")))
+                 for gap in node.get("gaps") or ())
+
+
 def file_name(evidence_type: str, pointer: str | None) -> str:
     """The file a bundle would hold for an evidence type: ``ftsu.yaml`` for one document,
     the folder ``focus_group/`` when the whole collection is missing (pointer "")."""
@@ -132,10 +146,12 @@ def settle(result: dict[str, Any]) -> dict[str, Any]:
         open_criteria.append(node_id)
         for gap in node["gaps"]:
             kind = gap["evidence"]
-            entry = files.setdefault(kind, {
-                "type": kind, "title": gap.get("title") or kind.replace("_", " "),
-                "provided": kind in provided or bool(gap.get("provided")),
-                "file": None, "fields": {}, "criteria": {}})
+            entry = files.get(kind)
+            if entry is None:
+                entry = files[kind] = {
+                    "type": kind, "title": gap.get("title") or kind.replace("_", " "),
+                    "provided": kind in provided or bool(gap.get("provided")),
+                    "file": None, "fields": {}, "criteria": {}}
             pointer = gap.get("pointer") or ""
             if kind in provided:
                 entry["file"] = provided[kind]
@@ -288,8 +304,8 @@ def concerns(result: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
 
 def board(result: dict[str, Any]) -> dict[str, Any]:
     """The board summary of ``result`` as plain data for the templates, with what every
-    format of the report shares: each node's typed events, each criterion's next step and the
-    notes of ``about``."""
+    format of the report shares: each node's typed events, each criterion's next step and
+    evidence gaps (``gap_keys``), and the notes of ``about``."""
     nodes = result["results"]
     root = nodes[result["framework"]["root"]]
     top = _top(result)
@@ -308,6 +324,7 @@ def board(result: dict[str, Any]) -> dict[str, Any]:
 
     criteria = _criteria(result)
     next_steps = {cid: next_step(nodes[cid]) for cid in criteria}
+    gaps = {cid: gap_keys(nodes[cid]) for cid in criteria}
     strengths, develop = [], []
     for cid in criteria:
         node = nodes[cid]
@@ -350,6 +367,7 @@ def board(result: dict[str, Any]) -> dict[str, Any]:
         "change_of": change_of,
         "events": events,
         "next_steps": next_steps,            # each criterion's next step, for its section
+        "gaps": gaps,                        # each criterion's gaps, for every list of them
         "about": about(result, events),      # made once for every format of the report
     }
 
@@ -382,15 +400,17 @@ def about(result: dict[str, Any], events: dict[str, tuple[Event, ...]] | None = 
     for node_id in result["order"]:
         node = nodes[node_id]
         noted = [e for e in events[node_id] if type(e) in _NOTED]
-        texts = [(e.because, e) for e in noted if type(e) is not Concern and e.because]
-        texts += [(e.advice, e) for e in noted if e.advice]
-        texts.append((node.get("advice"), None))
-        for text, event in texts:
+        texts = [e.because for e in noted if type(e) is not Concern and e.because]
+        texts += [e.advice for e in noted if e.advice]
+        texts.append(node.get("advice"))
+        for text in texts:
             sentence, note = split_note(text)
             if not note:
                 continue
-            entry = seen.setdefault(sentence, {"rule": sentence, "note": note,
-                                               "kind": note_kind(note), "where": {}})
+            entry = seen.get(sentence)
+            if entry is None:
+                entry = seen[sentence] = {"rule": sentence, "note": note,
+                                          "kind": note_kind(note), "where": {}}
             entry["where"][node_id] = node["title"]
     for entry in seen.values():
         entry["where"] = list(dict.fromkeys(entry["where"].values()))

@@ -32,11 +32,14 @@ from engine.output.phrases import (
 from engine.output.trace import escape, trace_html, trace_md
 
 
+_NO_MARK = Markup("")
+
+
 def change_mark_html(view: dict[str, Any], node_id: str) -> Markup:
     """The "up" / "down" / ... mark beside a node changed since the last assessment, or ""."""
     change = view["change_of"].get(node_id)
     if not change:
-        return Markup("")
+        return _NO_MARK
     what = str(change["change"])
     return Markup(f' <span class="change change-{escape(what.replace(" ", "-"))}" '
                   f'title="{escape(change["words"])}">{escape(what)}</span>')
@@ -73,29 +76,35 @@ def _words(value: Any) -> str:
     return str(value).replace("_", " ")
 
 
-def gap_items_html(gaps: list[dict[str, Any]]) -> Markup:
-    """An ``<li>`` for each missing piece of evidence: title, type and field (or the whole
-    file), as the page's lists of evidence gaps show them."""
-    return Markup("".join(f"<li>{_gap_text_html(*_gap_key(gap))}</li>" for gap in gaps))
-
-
-def _gap_key(gap: dict[str, Any]) -> tuple[str, str, str]:
-    """A gap's title (its evidence type when it has none), evidence type and field."""
-    return gap.get("title") or gap["evidence"], gap["evidence"], gap.get("pointer") or ""
+# A node's evidence gaps reach the reports as ``board.gap_keys`` (title, evidence type, field,
+# whether the file is there without the field), made once per result and shown four times:
+# in each criterion's section and in the lists of evidence gaps, in each format. Each text
+# below is a pure memo of those keys, which the criteria name (about 0.5 ms a bundle; issue 15).
 
 
 @lru_cache(maxsize=4096)
 def _gap_text_html(title: str, evidence: str, pointer: str) -> str:
-    # A pure memo: a gap is named by the criteria (evidence type, its title, a field), and
-    # each is shown two or three times a report.
     where = f"field <code>{escape(pointer)}</code>" if pointer else "the whole file or folder"
     return f"{escape(title)} (<code>{escape(evidence)}</code>), {where}"
 
 
-def _gap_html(gap: dict[str, Any]) -> str:
-    missing = (": the file is there but this field is missing"
-               if gap.get("provided") and gap.get("pointer") else "")
-    return f"      <li>{_gap_text_html(*_gap_key(gap))}{missing}</li>\n"
+@lru_cache(maxsize=2048)
+def gap_items_html(keys: tuple[tuple[str, str, str, bool], ...]) -> Markup:
+    """An ``<li>`` for each missing piece of evidence: title, type and field (or the whole
+    file), as the page's lists of evidence gaps show them."""
+    return Markup("".join(f"<li>{_gap_text_html(title, evidence, pointer)}</li>"
+                          for title, evidence, pointer, _ in keys))
+
+
+_MISSING_FIELD = ": the file is there but this field is missing"
+
+
+@lru_cache(maxsize=2048)
+def _gaps_html(keys: tuple[tuple[str, str, str, bool], ...]) -> str:
+    """The "Evidence that would help" items of a criterion's section."""
+    return "".join(f"      <li>{_gap_text_html(title, evidence, pointer)}"
+                   f"{_MISSING_FIELD if missing else ''}</li>\n"
+                   for title, evidence, pointer, missing in keys)
 
 
 def criterion_html(result: dict[str, Any], node_id: str, options: AssessOptions,
@@ -151,27 +160,24 @@ def criterion_html(result: dict[str, Any], node_id: str, options: AssessOptions,
             parts.append(f'<p class="advice">{escape(step["advice"])}</p>')
     if node.get("gaps"):
         parts.append('    <h4>Evidence that would help</h4>\n    <ul class="gaps">\n')
-        parts.extend(_gap_html(gap) for gap in node["gaps"])
+        parts.append(_gaps_html(view["gaps"][node_id]))
         parts.append("    </ul>\n")
     parts.append("  </div>\n</details>")
     return Markup("".join(parts))
 
 
-def _gap_md(gap: dict[str, Any]) -> str:
-    return _gap_text_md(*_gap_key(gap))
-
-
 @lru_cache(maxsize=4096)
 def _gap_text_md(title: str, evidence: str, pointer: str) -> str:
-    # A pure memo, as _gap_text_html.
     where = "field " + md_code(pointer) if pointer else md_escape("the whole file or folder")
     return f"{md_escape(title)} ({md_code(evidence)}), {where}"
 
 
-def gap_lines_md(gaps: list[dict[str, Any]]) -> str:
-    """A nested list item for each missing piece of evidence in Markdown: title, type and
-    field, one a line."""
-    return _MdSafe("".join(f"    - {_gap_md(gap)}\n" for gap in gaps))
+@lru_cache(maxsize=2048)
+def gap_lines_md(keys: tuple[tuple[str, str, str, bool], ...], indent: str = "    ") -> str:
+    """A list item for each missing piece of evidence in Markdown (title, type and field),
+    one a line; nested under a criterion in the lists of evidence gaps."""
+    return _MdSafe("".join(f"{indent}- {_gap_text_md(title, evidence, pointer)}\n"
+                           for title, evidence, pointer, _ in keys))
 
 
 def criterion_md(result: dict[str, Any], node_id: str, options: AssessOptions,
@@ -204,6 +210,6 @@ def criterion_md(result: dict[str, Any], node_id: str, options: AssessOptions,
         parts.append(f"\nNext step{reach}:{what}{advice}\n")
     if c.get("gaps"):
         parts.append("\nEvidence that would help:\n\n")
-        parts.extend(f"- {_gap_md(gap)}\n" for gap in c["gaps"])
+        parts.append(gap_lines_md(view["gaps"][node_id], ""))
     parts.append(f"\nCriteria: {md_code(c['source'])}, id {md_code(node_id)}\n")
     return _MdSafe("".join(parts))

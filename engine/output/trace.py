@@ -159,6 +159,12 @@ def _judged_html(kind: type, level: int | None, label: str | None, outcome: str,
             f'<p class="because">{escape(because)}</p>\n' if because else "")
 
 
+@lru_cache(maxsize=4096)
+def _ladder_html(text: str, source: str) -> str:
+    # A pure memo, as _judged_html: the result of a criterion's levels, and its source.
+    return _item("ladder", "→", f"Result of the levels: {escape(text)}", source)
+
+
 def trace_html(events: tuple[Event, ...], result: dict[str, Any], options: AssessOptions,
                targets: dict[str, str] | None = None) -> Markup:
     """The ``<li>`` of each trace event of one node (``trace_events(result)[node_id]``), in
@@ -191,8 +197,7 @@ def trace_html(events: tuple[Event, ...], result: dict[str, Any], options: Asses
             body = _reads_html(event, options, targets)
             out.append(_item("let", "=", what, event.source, body + "\n" if body else ""))
         elif kind is Ladder:
-            out.append(_item("ladder", "→", f"Result of the levels: {escape(event.text)}",
-                             event.source))
+            out.append(_ladder_html(event.text, event.source))
     return Markup("\n".join(out))
 
 
