@@ -93,8 +93,8 @@ def run_shipped(work: Path, quick: bool) -> list[Figure]:
         figures += [
             Figure(SHIPPED, f"{label}: throughput", count / r["seconds"], "bundles/s",
                    "target >= 100 with --jobs 2" if jobs == 2 else ""),
-            Figure(SHIPPED, f"{label}: CPU per bundle, workers", r["children_cpu"] / count * 1000,
-                   "ms", "user + system time of the worker processes"),
+            Figure(SHIPPED, f"{label}: CPU per bundle, workers", r["children_cpu"] / count,
+                   "s", "user + system time of the worker processes"),
             Figure(SHIPPED, f"{label}: CPU, the batch's own process", r["self_cpu"], "s",
                    "compiling, handing out bundles, the summary"),
             Figure(SHIPPED, f"{label}: peak RSS", peak, "MB"),
