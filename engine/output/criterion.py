@@ -20,6 +20,7 @@ from engine.options import AssessOptions
 from engine.output.phrases import (
     _MdSafe,
     badge,
+    criteria_of,
     md_code,
     md_escape,
     node_anchor,
@@ -107,6 +108,13 @@ def _gaps_html(keys: tuple[tuple[str, str, str, bool], ...]) -> str:
                    for title, evidence, pointer, missing in keys)
 
 
+def criteria_html(result: dict[str, Any], statement_id: str, options: AssessOptions,
+                  view: dict[str, Any], media: str) -> Markup:
+    """The section of each criterion under a statement, in order, one a line."""
+    return Markup("".join(f"  {criterion_html(result, node_id, options, view, media)}\n"
+                          for node_id in criteria_of(result, statement_id)))
+
+
 def criterion_html(result: dict[str, Any], node_id: str, options: AssessOptions,
                    view: dict[str, Any], media: str) -> Markup:
     """The ``<details>`` of one criterion: level, what good looks like, the working, the
@@ -178,6 +186,13 @@ def gap_lines_md(keys: tuple[tuple[str, str, str, bool], ...], indent: str = "  
     one a line; nested under a criterion in the lists of evidence gaps."""
     return _MdSafe("".join(f"{indent}- {_gap_text_md(title, evidence, pointer)}\n"
                            for title, evidence, pointer, _ in keys))
+
+
+def criteria_md(result: dict[str, Any], statement_id: str, options: AssessOptions,
+                view: dict[str, Any]) -> str:
+    """The section of each criterion under a statement, in order."""
+    return _MdSafe("".join(criterion_md(result, node_id, options, view)
+                           for node_id in criteria_of(result, statement_id)))
 
 
 def criterion_md(result: dict[str, Any], node_id: str, options: AssessOptions,

@@ -115,15 +115,17 @@ def scale_label(result: dict[str, Any], level: int | None) -> str:
 def badge(node: dict[str, Any], result: dict[str, Any]) -> Markup:
     """The level badge of a node: a pip per scale step (assured, possible, neither) beside
     the level in digits and words."""
-    levels = tuple(step["level"] for step in result["framework"]["scale"])
+    levels = tuple([step["level"] for step in result["framework"]["scale"]])
     return _badge(node.get("status"), node.get("level"), node.get("max_level"),
-                  range_words(node), range_digits(node), levels)
+                  node.get("label"), node.get("max_label"), levels)
 
 
 @lru_cache(maxsize=1024)
-def _badge(status: Any, low: Any, high: Any, words_: str, digits: str,
+def _badge(status: Any, low: Any, high: Any, label: Any, max_label: Any,
            levels: tuple[int, ...]) -> Markup:
     # A pure memo: a report holds a few dozen badges of a handful of kinds.
+    words_ = words.judgement(label, max_label, low, high, status)      # range_words
+    digits = words.level_range(low, high)                              # range_digits
     pips = "".join(
         '<i class="pip on"></i>' if low is not None and step <= low else
         '<i class="pip maybe"></i>' if high is not None and step <= high else

@@ -111,6 +111,8 @@ def _html_output(value: Any) -> Markup:
         return _html_text(value)
     if type(value) is Markup:
         return value
+    if type(value) is int or type(value) is float:
+        return Markup(str(value))           # digits: nothing to escape (the chart's geometry)
     return escape(_html_finalize(value))
 
 
@@ -193,10 +195,10 @@ def environment(fmt: str) -> Environment:
                                finalize=_html_finalize, **options)
     env.filters.update(FILTERS)
     if fmt == "md":
-        env.filters.update(MD_FILTERS, criterion_md=criterion.criterion_md,
+        env.filters.update(MD_FILTERS, criteria_md=criterion.criteria_md,
                            gap_lines_md=criterion.gap_lines_md)
     else:
-        env.filters.update(criterion_html=criterion.criterion_html,
+        env.filters.update(criteria_html=criterion.criteria_html,
                            change_mark=criterion.change_mark_html,
                            combine_item=criterion.combine_item_html,
                            gap_items_html=criterion.gap_items_html)

@@ -222,8 +222,8 @@ def trace_md(events: tuple[Event, ...], options: AssessOptions, result: dict[str
 
     def reads_md(event: Applies | Let | Rung | Cap) -> str:
         reads = event.reads
-        text = "".join(f"\n    - {_ref_md(read.file, read.type, read.pointer)} = "
-                       f"{md_escape(read_value(read, options, reads))}" for read in reads)
+        text = "".join([f"\n    - {_ref_md(read.file, read.type, read.pointer)} = "
+                        f"{md_escape(read_value(read, options, reads))}" for read in reads])
         if event.reads_omitted:
             text += (f"\n    - and {md_escape(event.reads_omitted)} more values read, "
                      "not listed here")
