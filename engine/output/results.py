@@ -28,6 +28,7 @@ from engine.judge.compiled import CompiledCriterion, CriteriaSet
 from engine.judge.record import (
     EVENTS,
     OUTCOMES,
+    SENSITIVE,
     Aggregate,
     Applies,
     Cap,
@@ -49,7 +50,7 @@ from engine.judge.record import (
     outcome_text,
     shown_value,
 )
-from engine.judge.values import UNKNOWN, Ev, Gap, Range
+from engine.judge.values import UNKNOWN, Ev, Gap, Range, to_json
 from engine.options import AssessOptions
 from engine.resources import data_dir
 
@@ -467,19 +468,43 @@ def events_of(node: dict[str, Any]) -> tuple[Event, ...]:
 
 def _reads(reads: tuple | list, include: bool) -> list[dict]:
     """The reads of one event as result.json writes them, each place once, in order."""
+    if not reads:
+        return []
     seen: dict[tuple, dict] = {}
+    # An event holds a few reads and a bundle some ten thousand: Ev and Gap are
+    # unpacked as the tuples they are (is_sensitive and shown_value written out),
+    # about half the time of reading them by name through the helpers.
     for r in reads:
-        key = (r.type, r.file, r.pointer)
+        t = type(r)
+        if t is Ev:
+            value, evidence, file, pointer, schema = r
+            known = True
+        elif t is Gap:
+            evidence, file, pointer, schema = r
+            known = False
+        else:
+            key = (r.type, r.file, r.pointer)
+            if key not in seen:
+                seen[key] = r._asdict() if t is Read else _read_document(r, include)
+            continue
+        key = (evidence, file, pointer)
         if key in seen:
             continue
-        if type(r) is Read:
-            seen[key] = r._asdict()
-            continue
-        sensitive = is_sensitive(r)
-        seen[key] = {"type": r.type, "file": r.file, "pointer": r.pointer,
-                     "known": type(r) is Ev, "sensitive": sensitive,
-                     "value": shown_value(r, include, sensitive)}
+        check = getattr(schema, "is_sensitive", None) if pointer else None
+        sensitive = bool(check(pointer)) if check is not None else False
+        seen[key] = {"type": evidence, "file": file, "pointer": pointer, "known": known,
+                     "sensitive": sensitive,
+                     "value": (None if not known else SENSITIVE if sensitive and not include
+                               else to_json(value))}
     return list(seen.values())
+
+
+def _read_document(r: Any, include: bool) -> dict:
+    """A read of another kind (a test's stand-in for Ev or Gap), by name."""
+    sensitive = is_sensitive(r)
+    return {"type": r.type, "file": r.file, "pointer": r.pointer,
+            "known": type(r) is Ev, "sensitive": sensitive,
+            "value": shown_value(r, include, sensitive)}
 
 
 def _gaps(criteria: CriteriaSet, reads: list) -> list[dict]:
