@@ -28,16 +28,21 @@ def _criteria(path: Path):
 
 
 def outputs(case: Case) -> dict[str, str]:
+    """Each stored output of ``case``, made as ``wellled assess`` makes it: result.json,
+    report.md and report.html as written to disk (``write_outputs``), then the explain trace."""
+    import tempfile
+
     from engine.api import AssessOptions, assess_bundle
+    from engine.app.assess import write_outputs
     from engine.output.explain import explain_text
-    from engine.output.report import render
-    from engine.output.results import dump_result
 
     options = AssessOptions(**case.options)
     result = assess_bundle(_criteria(case.criteria), case.bundle, options)
     explained = "\n".join(explain_text(result, node) for node in result["results"])
-    return {"result.json": dump_result(result), "report.md": render(result, "md", options),
-            "report.html": render(result, "html", options), "explain.txt": explained}
+    with tempfile.TemporaryDirectory() as folder:
+        written = write_outputs(result, Path(folder) / "out", ("json", "md", "html"), options)
+        texts = {path.name: path.read_bytes().decode("utf-8") for path in written}
+    return {**texts, "explain.txt": explained}
 
 
 CASES = cases()

@@ -58,7 +58,7 @@ def write_outputs(result: dict[str, Any], out: Path, formats: tuple[str, ...],
     kept whole on a failure. ``tidy``: as ``write_set``'s."""
     from engine.output.board import board  # lazy: start-up
     from engine.output.report import render  # lazy: start-up
-    from engine.output.results import dump_result  # lazy: start-up
+    from engine.output.results import result_bytes  # lazy: start-up
 
     names = {"json": "result.json", "html": "report.html", "md": "report.md",
              "pdf": "report.pdf", "xlsx": "report.xlsx"}
@@ -74,6 +74,6 @@ def write_outputs(result: dict[str, Any], out: Path, formats: tuple[str, ...],
 
             texts[names[fmt]] = result_workbook(result)
         else:
-            texts[names[fmt]] = (dump_result(result) if fmt == "json"
+            texts[names[fmt]] = (result_bytes(result) if fmt == "json"
                                  else render(result, fmt, options, view=view))
     return write_set(Path(out), texts, tidy=tidy)

@@ -181,6 +181,7 @@ def _name_clashes(bundles: list[tuple[str, Path]]) -> dict[str, str]:
 
 _CRITERIA: Any = None
 _CRITERIA_PATH: Path | None = None
+_RELEASE: Any = None                 # this worker's CacheRelease (engine/app/write.py)
 
 
 def _compile(criteria_path: Path) -> None:
@@ -199,8 +200,12 @@ def _init_worker(criteria_path: Path) -> None:
     just compiled (to fail early on criteria errors), and uses it as it is; a spawned
     worker compiles its own.
     """
+    global _RELEASE
+    from engine.app.write import CacheRelease  # lazy: start-up
+
     if _CRITERIA is None or _CRITERIA_PATH != criteria_path:
         _compile(criteria_path)
+    _RELEASE = CacheRelease()
 
 
 def _earlier(since: Path | None, name: str) -> tuple[dict[str, Any] | None, str | None]:
@@ -244,7 +249,10 @@ def assess_one(name: str, bundle: Path, out: Path, formats: tuple[str, ...],
                 result["since"] = compare(previous, result)
             except UsageError as err:         # other criteria: this bundle is not compared
                 problem = str(err)
-        write_outputs(result, out / name, formats, options, tidy=False)   # tidied at the start
+        written = write_outputs(result, out / name, formats, options,
+                                tidy=False)           # tidied at the start
+        if _RELEASE is not None:
+            _RELEASE.written(written)
     except BundleError as err:
         return "failed", "; ".join(err.problems) or str(err)
     except WellledError as err:

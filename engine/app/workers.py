@@ -16,6 +16,7 @@ elsewhere.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import signal
 import time
@@ -31,6 +32,14 @@ from engine.words import printable
 # next as soon as it sends a result back. Two are enough to hide the round trip.
 IN_FLIGHT = 2
 
+# A worker's young-object threshold for the cyclic garbage collector (Python's default is 700).
+# Judging and rendering a bundle makes hundreds of thousands of short-lived objects, nearly all
+# freed by reference counting, and few cycles: at the default the collector ran about five
+# times per bundle and took 2.4 ms of a bundle's 22 ms (shipped set, json + html + md); with
+# the set frozen and this threshold it takes about 0.01 ms. Cycles are still collected, only
+# less often, so memory stays flat (benchmarks: shipped_batch, 100 -> 1,000 bundles).
+WORKER_GC_THRESHOLD = 5000
+
 
 def _worker(conn: Any, setup: Callable[..., None], setup_args: tuple,
             task: Callable[..., Any], task_args: tuple) -> None:
@@ -38,6 +47,10 @@ def _worker(conn: Any, setup: Callable[..., None], setup_args: tuple,
     for each (name, folder) it is sent, in order, until it is sent None."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)     # Ctrl-C is the batch's to handle
     setup(*setup_args)
+    # What is alive now (modules, the compiled criteria) lives as long as the worker: keep it
+    # out of the collector's walks, and collect young objects less often.
+    gc.freeze()
+    gc.set_threshold(WORKER_GC_THRESHOLD, *gc.get_threshold()[1:])
     while True:
         job = conn.recv()
         if job is None:

@@ -259,3 +259,48 @@ def _exchange(a: Path, b: Path) -> bool:
     if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP):
         return False
     raise OSError(code, os.strerror(code), str(b))
+
+
+class CacheRelease:
+    """Lets a long run's outputs leave the system's file cache once they are on disk.
+
+    A batch writes some 760 kB of reports per bundle, and nothing reads them while it runs.
+    ``written(paths)`` asks the system to start writing those files to disk now; the files
+    written ``lag`` calls earlier, on disk by then, are dropped from the file cache, so the
+    memory they held is used again for the next files (``posix_fadvise``, as rsync's and
+    dd's "nocache" options do). A batch of thousands of bundles then does not fill memory
+    with its reports, and on a virtual machine, where memory the system has not used lately
+    costs a page fault to the host on first use, each bundle's writing costs about 0.5 ms
+    of CPU instead of 3 to 4 (benchmarks: shipped_batch). Only a hint: where the system has
+    no ``posix_fadvise``, or a call fails, nothing changes and the files are written as
+    usual.
+    """
+
+    def __init__(self, lag: int = 8):
+        self._lag = lag
+        self._pending: list[list[Path]] = []
+
+    def written(self, paths: Iterable[Path]) -> None:
+        paths = list(paths)
+        for path in paths:
+            _advise_dontneed(path)           # dirty pages: the system starts writing them
+        self._pending.append(paths)
+        if len(self._pending) > self._lag:
+            for path in self._pending.pop(0):
+                _advise_dontneed(path)       # on disk by now: their pages are freed
+
+
+def _advise_dontneed(path: Path) -> None:
+    advise = getattr(os, "posix_fadvise", None)
+    if advise is None:
+        return
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return                               # moved or removed since: nothing to release
+    try:
+        advise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

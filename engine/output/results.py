@@ -61,13 +61,19 @@ def dump_result(result: dict[str, Any]) -> str:
 
     Two runs over the same criteria and bundle give byte-identical text.
     """
+    return result_bytes(result).decode("utf-8")
+
+
+def result_bytes(result: dict[str, Any]) -> bytes:
+    """``dump_result``'s text as UTF-8, made without a round trip through ``str``: what is
+    written to disk (the round trip cost about 0.6 ms of a batch's bundle)."""
     try:
         # orjson writes the same text as json.dumps(sort_keys=True, indent=2,
         # ensure_ascii=False) some 50x faster: it matters in a batch of hundreds.
-        return orjson.dumps(result, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS
-                            ).decode("utf-8") + "\n"
+        return orjson.dumps(result, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
     except (orjson.JSONEncodeError, TypeError):  # e.g. an integer beyond 64 bits
-        return json.dumps(result, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+        return (json.dumps(result, sort_keys=True, indent=2, ensure_ascii=False)
+                + "\n").encode("utf-8")
 
 
 @lru_cache(maxsize=1)
@@ -533,5 +539,5 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-__all__ = ["assess", "dump_result", "event_document", "event_of", "events_of",
+__all__ = ["assess", "dump_result", "result_bytes", "event_document", "event_of", "events_of",
            "result_document", "result_schema", "schema_problems", "set_aside"]

@@ -261,7 +261,8 @@ def index_view(rows: Iterable[dict[str, Any]], formats: tuple[str, ...],
 
     def view_row(row: dict[str, Any]) -> dict[str, Any]:
         labels = _labels(row)
-        cells = [_cell(row, column["id"], labels, since, formats, node_anchor)
+        report = href(row["bundle"], "report.html") if "html" in formats else None
+        cells = [_cell(row, column["id"], labels, since, report, node_anchor)
                  for column in columns]
         provider = {k: printable(str(v)) if v is not None else "" for k, v in
                     row["provider"].items()}
@@ -272,21 +273,20 @@ def index_view(rows: Iterable[dict[str, Any]], formats: tuple[str, ...],
                                   if row.get("coverage") and row["coverage"][1] else -1),
                 "concerns": [printable(c) for c in row.get("concerns") or []],
                 "concerns_known": row.get("concerns") is not None,
-                "report": href(row["bundle"], "report.html") if "html" in formats else None}
+                "report": report}
 
     return {"rows": _ViewRows(rows, count, view_row), "columns": columns, "since": since,
             "scale": first["scale"] if first else [], "failed": failed, "skipped": skipped,
             "warnings": list(warnings), "framework": first["framework"] if first else None}
 
 
-def _cell(row, node_id, labels, since, formats, node_anchor) -> dict[str, Any]:
+def _cell(row, node_id, labels, since, report, node_anchor) -> dict[str, Any]:
     entry = row["levels"].get(node_id)
     low, high, status = entry if entry else (None, None, "absent")
     cell = {"digits": level_range(low, high), "words": node_words(entry, labels),
             "level": low, "ranged": low is not None and high not in (None, low),
             "sort": -1 if low is None else low * 10 + (high or low),
-            "link": (href(row["bundle"], "report.html") + "#" + node_anchor(node_id)
-                     if "html" in formats else None)}
+            "link": report + "#" + node_anchor(node_id) if report else None}
     if since:
         cell["change"], cell["change_text"] = row_travel(row, node_id)
     return cell

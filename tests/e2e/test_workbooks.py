@@ -336,6 +336,9 @@ def test_batch_writes_summary_xlsx_with_a_heat_map(criteria, tmp_path):
                                             "Assessment date"]
     assert [ws.cell(r, 3).value for r in (2, 3)] == ["eastmarch", "harrowmere"]
     assert ws.freeze_panes == "D2" and ws.auto_filter.ref.startswith("A1:")
+    assert ws.cell(1, 1).font.bold and not ws.cell(2, 1).font.bold
+    assert {(c.alignment.wrap_text, c.alignment.vertical) for row in ws.iter_rows(min_row=2)
+            for c in row} == {(True, "top")}          # every body cell wraps, at the top
     levels = [c.value for row in ws.iter_rows(min_row=2, min_col=5) for c in row]
     assert all(isinstance(v, str) for v in levels)
     assert any(" to " in v for v in levels) and not any("-" in v for v in levels)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import multiprocessing
 import os
 import shutil
 from html.parser import HTMLParser
@@ -282,3 +283,23 @@ def test_index_shows_coverage_and_marks_bundles_with_concerns(tmp_path):
     assert "none" in cells and "not recorded" in cells
     table = list(csv.DictReader(io.StringIO((tmp_path / "summary.csv").read_text())))
     assert [r["concerns"] for r in table] == ["2", "0", ""]
+
+
+def test_a_worker_hands_what_it_wrote_to_the_cache_release(root, criteria, tmp_path,
+                                                           monkeypatch):
+    """Workers fork from this process, so the recorder below is theirs too (where the system
+    forks); each appends the files it was given to a log."""
+    from engine.app import write
+
+    if multiprocessing.get_start_method() != "fork":
+        pytest.skip("workers are spawned here, so they do not inherit the recorder")
+    log = tmp_path / "released.txt"
+
+    def record(self, paths):
+        with open(log, "a", encoding="utf-8") as handle:
+            handle.writelines(f"{os.path.relpath(p, tmp_path / 'out')}\n" for p in paths)
+
+    monkeypatch.setattr(write.CacheRelease, "written", record)
+    _run(root, criteria, tmp_path / "out", jobs=2)
+    assert sorted(log.read_text().split()) == ["early/report.html", "early/result.json",
+                                               "strong/report.html", "strong/result.json"]

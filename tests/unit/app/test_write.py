@@ -164,3 +164,41 @@ def test_atomic_write_keeps_the_mode_of_the_file_it_replaces(tmp_path, umask_022
     atomic_write(target, "new")
     assert target.read_text() == "new" and stat.S_IMODE(os.stat(target).st_mode) == 0o640
     assert os.listdir(tmp_path) == ["set.crit"]
+
+
+def test_a_batch_starts_writing_each_set_to_disk_and_later_drops_it_from_the_cache(
+        tmp_path, monkeypatch):
+    advised = []
+    real = os.posix_fadvise
+
+    def record(fd, offset, length, advice):
+        advised.append((os.readlink(f"/proc/self/fd/{fd}"), advice))
+        real(fd, offset, length, advice)
+
+    monkeypatch.setattr(os, "posix_fadvise", record)
+    release = write.CacheRelease(lag=2)
+    sets = [write_set(tmp_path / f"b{i}", {"result.json": f"{i}\n", "report.md": "x\n"})
+            for i in range(4)]
+    for paths in sets:
+        release.written(paths)
+    names = [(os.path.relpath(path, tmp_path), advice) for path, advice in advised]
+    drop = os.POSIX_FADV_DONTNEED
+    # each set once as it is written; the first two once more, when two newer sets are written
+    assert names == [("b0/result.json", drop), ("b0/report.md", drop),
+                     ("b1/result.json", drop), ("b1/report.md", drop),
+                     ("b2/result.json", drop), ("b2/report.md", drop),
+                     ("b0/result.json", drop), ("b0/report.md", drop),
+                     ("b3/result.json", drop), ("b3/report.md", drop),
+                     ("b1/result.json", drop), ("b1/report.md", drop)]
+    assert [(tmp_path / f"b{i}" / "result.json").read_text() for i in range(4)] == [
+        "0\n", "1\n", "2\n", "3\n"]                       # a hint: the files are unchanged
+
+
+def test_dropping_from_the_cache_is_only_a_hint(tmp_path, monkeypatch):
+    paths = write_set(tmp_path / "b", {"result.json": "{}\n"})
+    paths[0].unlink()                                     # gone since: nothing to drop
+    write.CacheRelease(lag=0).written(paths)
+    monkeypatch.delattr(os, "posix_fadvise")             # a system without it
+    again = write_set(tmp_path / "c", {"result.json": "{}\n"})
+    write.CacheRelease(lag=0).written(again)
+    assert again[0].read_text() == "{}\n"
