@@ -287,7 +287,8 @@ def concerns(result: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
 
 
 def board(result: dict[str, Any]) -> dict[str, Any]:
-    """The board summary of ``result`` as plain data for the templates."""
+    """The board summary of ``result`` as plain data for the templates, with what every
+    format of the report shares: each node's typed events and the notes of ``about``."""
     nodes = result["results"]
     root = nodes[result["framework"]["root"]]
     top = _top(result)
@@ -323,6 +324,7 @@ def board(result: dict[str, Any]) -> dict[str, Any]:
     # the weakest first: what the evidence assures, then how far it could reach
     develop.sort(key=lambda row: (nodes[row["id"]]["level"],
                                   nodes[row["id"]].get("max_level") or 0))
+    events = trace_events(result)      # each node's typed events, made once
     changed = [dict(change, id=node_id, title=nodes[node_id]["title"], kind=nodes[node_id]["kind"])
                for node_id, change in change_of.items()
                if node_id in nodes and change.get("change") != "same"]
@@ -343,7 +345,8 @@ def board(result: dict[str, Any]) -> dict[str, Any]:
                    "lead": changes.get("lead", "")} if changes else None),
         "set_aside": set_aside(result["bundle"]),
         "change_of": change_of,
-        "events": trace_events(result),      # each node's typed events, made once
+        "events": events,
+        "about": about(result, events),      # made once for every format of the report
     }
 
 

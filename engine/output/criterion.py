@@ -11,6 +11,7 @@ Every value from a bundle or a criteria file is escaped as the templates would: 
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from markupsafe import Markup
@@ -73,13 +74,24 @@ def _words(value: Any) -> str:
     return str(value).replace("_", " ")
 
 
+def gap_html(gap: dict[str, Any]) -> Markup:
+    """One missing piece of evidence in a page: title, type and field (or the whole file)."""
+    return Markup(_gap_text_html(gap.get("title") or gap["evidence"], gap["evidence"],
+                                 gap.get("pointer") or ""))
+
+
+@lru_cache(maxsize=4096)
+def _gap_text_html(title: str, evidence: str, pointer: str) -> str:
+    # A pure memo: a gap is named by the criteria (evidence type, its title, a field), and
+    # each is shown two or three times a report.
+    where = f"field <code>{escape(pointer)}</code>" if pointer else "the whole file or folder"
+    return f"{escape(title)} (<code>{escape(evidence)}</code>), {where}"
+
+
 def _gap_html(gap: dict[str, Any]) -> str:
-    where = (f'field <code>{escape(gap["pointer"])}</code>' if gap.get("pointer")
-             else "the whole file or folder")
     missing = (": the file is there but this field is missing"
                if gap.get("provided") and gap.get("pointer") else "")
-    return (f'      <li>{escape(gap.get("title") or gap["evidence"])} '
-            f'(<code>{escape(gap["evidence"])}</code>), {where}{missing}</li>\n')
+    return f"      <li>{gap_html(gap)}{missing}</li>\n"
 
 
 def criterion_html(result: dict[str, Any], node_id: str, options: AssessOptions,
@@ -142,10 +154,15 @@ def criterion_html(result: dict[str, Any], node_id: str, options: AssessOptions,
 
 
 def _gap_md(gap: dict[str, Any]) -> str:
-    pointer = gap.get("pointer")
+    return _gap_text_md(gap.get("title") or gap["evidence"], gap["evidence"],
+                        gap.get("pointer") or "")
+
+
+@lru_cache(maxsize=4096)
+def _gap_text_md(title: str, evidence: str, pointer: str) -> str:
+    # A pure memo, as _gap_text_html.
     where = "field " + md_code(pointer) if pointer else md_escape("the whole file or folder")
-    return (f'{md_escape(gap.get("title") or gap["evidence"])} ({md_code(gap["evidence"])}), '
-            f"{where}")
+    return f"{md_escape(title)} ({md_code(evidence)}), {where}"
 
 
 def gap_md(gap: dict[str, Any]) -> str:

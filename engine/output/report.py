@@ -20,6 +20,7 @@ from functools import lru_cache
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2.compiler import CodeGenerator
 from markupsafe import Markup, escape
 
 from engine.errors import UsageError
@@ -27,6 +28,7 @@ from engine.options import AssessOptions
 from engine.output import criterion
 from engine.output.board import about, board, coverage_words, next_step, plain
 from engine.output.phrases import (
+    _md_escape_text,
     _MdSafe,
     aggregation_events,
     areas_to_develop,
@@ -102,6 +104,77 @@ def _html_text(text: str) -> Markup:
     return escape(printable(text, keep_lines=True))
 
 
+def _html_output(value: Any) -> Markup:
+    """What ``{{ value }}`` prints in a page: exactly ``escape(_html_finalize(value))``
+    (visible control characters, then escaped), in one call instead of two."""
+    if type(value) is str:
+        return _html_text(value)
+    if type(value) is Markup:
+        return value
+    return escape(_html_finalize(value))
+
+
+class _HtmlCodeGenerator(CodeGenerator):
+    """Compiles ``{{ value }}`` in an autoescaped template to ``environment.html_output(value)``
+    instead of Jinja's ``escape(environment.finalize(value))``: the same text (``_html_output``
+    is that composition), without ``markupsafe.escape`` copying every already-escaped Markup
+    again. A page prints about 1,200 values; this saves about 0.6 ms of its 3.2 ms (issue 15).
+    Frames where autoescape is off or decided at run time keep Jinja's own code."""
+
+    def _output_child_pre(self, node: Any, frame: Any, finalize: Any) -> None:
+        if frame.eval_ctx.autoescape and not frame.eval_ctx.volatile:
+            self.write("environment.html_output(")
+        else:
+            super()._output_child_pre(node, frame, finalize)
+
+    def _output_child_post(self, node: Any, frame: Any, finalize: Any) -> None:
+        if frame.eval_ctx.autoescape and not frame.eval_ctx.volatile:
+            self.write(")")
+        else:
+            super()._output_child_post(node, frame, finalize)
+
+
+def _md_output(value: Any) -> str:
+    """What ``{{ value }}`` prints in Markdown: exactly ``str(_md_finalize(value))``."""
+    if type(value) is _MdSafe:
+        return value
+    if type(value) is str:
+        return _md_escape_text(value)
+    return str(_md_finalize(value))
+
+
+class _MdCodeGenerator(CodeGenerator):
+    """Compiles ``{{ value }}`` in a Markdown template to ``environment.md_output(value)``
+    instead of Jinja's ``str(environment.finalize(value))``: the same text in one call
+    (about 650 values a report; issue 15)."""
+
+    def _output_child_pre(self, node: Any, frame: Any, finalize: Any) -> None:
+        if not frame.eval_ctx.autoescape and not frame.eval_ctx.volatile:
+            self.write("environment.md_output(")
+        else:
+            super()._output_child_pre(node, frame, finalize)
+
+    def _output_child_post(self, node: Any, frame: Any, finalize: Any) -> None:
+        if not frame.eval_ctx.autoescape and not frame.eval_ctx.volatile:
+            self.write(")")
+        else:
+            super()._output_child_post(node, frame, finalize)
+
+
+class _MdEnvironment(_DataEnvironment):
+    """The Markdown environment: every value escaped unless a filter built it as Markdown."""
+
+    code_generator_class = _MdCodeGenerator
+    md_output = staticmethod(_md_output)
+
+
+class _HtmlEnvironment(_DataEnvironment):
+    """The page environment: autoescaped, with the output code above."""
+
+    code_generator_class = _HtmlCodeGenerator
+    html_output = staticmethod(_html_output)
+
+
 @lru_cache(maxsize=2)
 def environment(fmt: str) -> Environment:
     """The Jinja2 environment for ``fmt`` ("html" or "md"), built once per process."""
@@ -114,9 +187,9 @@ def environment(fmt: str) -> Environment:
         "lstrip_blocks": True,
     }
     if fmt == "md":
-        env = _DataEnvironment(autoescape=False, finalize=_md_finalize, **options)
+        env = _MdEnvironment(autoescape=False, finalize=_md_finalize, **options)
     else:
-        env = _DataEnvironment(autoescape=select_autoescape(["html.j2", "html"], default=True),
+        env = _HtmlEnvironment(autoescape=select_autoescape(["html.j2", "html"], default=True),
                                finalize=_html_finalize, **options)
     env.filters.update(FILTERS)
     if fmt == "md":
@@ -125,7 +198,8 @@ def environment(fmt: str) -> Environment:
     else:
         env.filters.update(criterion_html=criterion.criterion_html,
                            change_mark=criterion.change_mark_html,
-                           combine_item=criterion.combine_item_html)
+                           combine_item=criterion.combine_item_html,
+                           gap_html=criterion.gap_html)
     return env
 
 

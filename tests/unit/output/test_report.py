@@ -14,6 +14,7 @@ from pathlib import Path
 
 import jinja2.meta
 import pytest
+from markupsafe import Markup, escape
 
 from engine.api import AssessOptions
 from engine.errors import UsageError
@@ -28,6 +29,10 @@ from engine.output.phrases import (
     range_words,
     read_value,
 )
+from engine.output.report import _html_finalize as html_finalize
+from engine.output.report import _html_output as html_output
+from engine.output.report import _md_finalize as md_finalize
+from engine.output.report import _md_output as md_output
 from engine.output.report import environment, render
 from engine.resources import data_dir
 
@@ -328,6 +333,59 @@ def test_hostile_html_is_escaped():
     assert 'href="javascript' not in text
     assert SECRET not in text
     assert set(link[1:] for link in page.links if link.startswith("#")) <= set(page.ids)
+
+
+class _LyingText(str):
+    """Text that claims to be markup already: a page must escape it all the same."""
+
+    def __html__(self) -> str:
+        return str(self)
+
+
+@pytest.mark.parametrize("value", [
+    HOSTILE, "plain words", "bell\x07 and escape\x1b[31m", "two\nlines", "", 3, 2.5, None,
+    True, _LyingText(HOSTILE), Markup("<em>built by a filter</em>"), ["<b>", 1],
+])
+def test_page_output_is_the_escaped_finalized_value(value):
+    # {{ value }} in a page compiles to html_output(value) (a speed-up, issue 15): it must print
+    # exactly what Jinja's own escape(finalize(value)) would.
+    assert html_output(value) == escape(html_finalize(value))
+    assert type(html_output(value)) is Markup
+
+
+def test_every_value_printed_in_a_page_goes_through_the_escaping_output():
+    env = environment("html")
+    for name in ("report.html.j2", "_board.html.j2", "batch_index.html.j2", "diff.html.j2",
+                 "table.html.j2"):
+        source = env.loader.get_source(env, name)[0]
+        code = env.compile(source, name, raw=True)
+        assert "environment.html_output(" in code, name
+        assert not re.search(r"yield (str|environment\.finalize)\(", code), name
+    page = env.from_string("<p>{{ a }}{{ b }}{{ c | join(', ') }}</p>").render(
+        a=HOSTILE, b=_LyingText("<script>x</script>"), c=["<i>", "&"])
+    assert "<script" not in page and "<img" not in page and "<i>" not in page
+    assert page.startswith("<p>&lt;script&gt;") and page.endswith("&lt;i&gt;, &amp;</p>")
+
+
+@pytest.mark.parametrize("value", [
+    HOSTILE, "plain words", "bell\x07 and\ttab", "two\nlines", "", 3, 2.5, None, True,
+    md_escape("*built*"), ["*", 1],
+])
+def test_markdown_output_is_the_finalized_value(value):
+    # {{ value }} in Markdown compiles to md_output(value) (issue 15): exactly what Jinja's own
+    # str(finalize(value)) would print.
+    assert md_output(value) == str(md_finalize(value))
+
+
+def test_every_value_printed_in_markdown_goes_through_the_escaping_output():
+    env = environment("md")
+    for name in ("report.md.j2", "diff.md.j2", "table.md.j2"):
+        source = env.loader.get_source(env, name)[0]
+        code = env.compile(source, name, raw=True)
+        assert "environment.md_output(" in code, name
+        assert not re.search(r"yield (str|environment\.finalize)\(", code), name
+    text = env.from_string("{{ a }} {{ b }}").render(a="<b>*x*</b>", b=None)
+    assert text == "&lt;b>\\*x\\*&lt;/b> None"
 
 
 def test_hostile_markdown_is_escaped():
