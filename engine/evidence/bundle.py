@@ -512,8 +512,19 @@ def _load(root: Path, root_fd: int, label: str, problems: _Problems,
                          f"{(err.strerror or str(err)).lower()}", code="E201")
         raise problems.error() from None
     reader = _Reader(root_fd, int(max_file_mb * 1_000_000), problems)
-    return assemble(root, root.resolve().name, layout, reader, problems,
+    return assemble(root, _folder_name(root), layout, reader, problems,
                     lambda: _Problems(label), schemas, lenient)
+
+
+def _folder_name(root: Path) -> str:
+    """The bundle folder's own name, as ``root.resolve().name`` gives it.
+
+    Resolving walks every folder of the path (a system call each); the last name is the
+    same unless it is `.`, `..` or a link itself, which only then are resolved."""
+    name = root.name
+    if not name or name in (".", "..") or os.path.islink(root):
+        return root.resolve().name
+    return name
 
 
 def assemble(root: Path, name: str, layout: _Layout, reader, problems, soft_problems,

@@ -213,6 +213,8 @@ _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 def _check_json_depth(text: str) -> None:
     # INVARIANT: ``text`` parsed as JSON, so every string is well formed and the
     # brackets left after removing strings balance.
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return      # not even that many brackets, in strings or not: too few to nest deeper
     brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text))
     if len(brackets) <= 2 * MAX_DEPTH:
         return

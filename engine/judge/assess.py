@@ -241,9 +241,10 @@ class Evaluation:
             for i, item in enumerate(parts):   # an unknown `let`: the gaps of its reads
                 if item.outcome is UNKNOWN and item.part.lets and not any(
                         type(r) is Gap for r in item.reads):
-                    parts[i] = item._replace(reads=item.reads + tuple(
+                    parts[i] = _new(Unmet, (item.part, item.outcome, item.reads + tuple(
                         r for e in events if type(e) is Let and e.name in
-                        item.part.lets for r in e.reads if type(r) is Gap))
+                        item.part.lets for r in e.reads if type(r) is Gap),
+                        item.left, item.right))
             return NextStep(rung.level, rung.advice, tuple(parts))
         held = [e for e in events if type(e) is Cap and e.effect]
         if not held:
@@ -330,12 +331,9 @@ class Evaluation:
         lows = [low for _, low, _, _ in units]
         highs = [high for _, _, high, _ in units]
         agg = p.aggregation
-        low, low_text = aggregate_levels(agg.method, lows, top=self.criteria.top,
-                                         rounding=agg.round, bands=agg.bands)
-        high, high_text = aggregate_levels(agg.method, highs, top=self.criteria.top,
-                                           rounding=agg.round, bands=agg.bands)
+        low, low_text, high, high_text = _both_ends(agg, lows, highs, self.criteria.top)
         events.append(Aggregate(agg.id, agg.method, p.source, low, high,
-                                tuple(Input(*u) for u in units),
+                                tuple([_new(Input, u) for u in units]),
                                 _pair_text(low_text, high_text, low, high)))
         tally = _Tally()
         for step in p.caps:
@@ -381,10 +379,7 @@ class Evaluation:
             ranges = [(m, *self._range(m)) for m in members]
             lows = [lo for _, lo, _, _ in ranges]
             highs = [hi for _, _, hi, _ in ranges]
-            low, low_text = aggregate_levels(agg.method, lows, top=self.criteria.top,
-                                             rounding=agg.round, bands=agg.bands)
-            high, high_text = aggregate_levels(agg.method, highs, top=self.criteria.top,
-                                               rounding=agg.round, bands=agg.bands)
+            low, low_text, high, high_text = _both_ends(agg, lows, highs, self.criteria.top)
             events.append(Category(category, agg.id, agg.method, p.source, low, high,
                                    tuple(Input(*r) for r in ranges),
                                    _pair_text(low_text, high_text, low, high)))
@@ -392,6 +387,18 @@ class Evaluation:
             units.append((category, low, high, "not_assessed" if every_gap else
                           ("rated" if low == high else "partial")))
         return units
+
+
+def _both_ends(agg, lows: list[int], highs: list[int], top: int) -> tuple[int, str, int, str]:
+    """The aggregation of the low ends and of the high ends: (low, its working, high, its
+    working). When every input is one level the two are the same, worked out once."""
+    low, low_text = aggregate_levels(agg.method, lows, top=top, rounding=agg.round,
+                                     bands=agg.bands)
+    if highs == lows:
+        return low, low_text, low, low_text
+    high, high_text = aggregate_levels(agg.method, highs, top=top, rounding=agg.round,
+                                       bands=agg.bands)
+    return low, low_text, high, high_text
 
 
 def _pair_text(low_text: str, high_text: str, low: int, high: int) -> str:

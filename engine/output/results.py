@@ -28,6 +28,7 @@ from engine.judge.compiled import CompiledCriterion, CriteriaSet
 from engine.judge.record import (
     EVENTS,
     OUTCOMES,
+    SENSITIVE,
     Aggregate,
     Applies,
     Cap,
@@ -49,7 +50,7 @@ from engine.judge.record import (
     outcome_text,
     shown_value,
 )
-from engine.judge.values import UNKNOWN, Ev, Gap, Range
+from engine.judge.values import UNKNOWN, Ev, Gap, Range, to_json
 from engine.options import AssessOptions
 from engine.resources import data_dir
 
@@ -352,14 +353,17 @@ def event_document(event: Event, label, include: bool,
     sensitive values; ``shown``: the reads already written for this document (``_reads``).
     An event read back from a document (``events_of``) writes the same."""
     t = type(event)
-    if t is Rung or t is Cap:
-        out = {"kind": t.kind, "level": event.level, "label": label(event.level),
-               "source": event.source, "outcome": outcome_text(event.outcome),
-               "because": event.because, "advice": event.advice,
-               "reads": _reads(event.reads, include, shown),
-               "levels": [lv._asdict() for lv in event.levels]}
+    if t is Rung or t is Cap:       # most events: their fields taken as the tuple's
+        level, source, outcome, because, advice, reads, omitted, levels = event[:8]
+        out = {"kind": t.kind, "level": level, "label": label(level), "source": source,
+               "outcome": outcome_text(outcome), "because": because, "advice": advice,
+               "reads": _reads(reads, include, shown),
+               "levels": [lv._asdict() for lv in levels] if levels else []}
         if t is Cap:
             out["effect"] = event.effect
+        if omitted:
+            out["reads_omitted"] = omitted
+        return out
     elif t is Let:
         value = event.value
         out = {"kind": "let", "name": event.name, "source": event.source,
@@ -491,6 +495,15 @@ def _reads(reads: tuple | list, include: bool, shown: dict[tuple, dict] | None =
         return []
     if shown is None:
         shown = {}
+    if len(reads) == 1:         # the common case: no place to meet twice
+        r = reads[0]
+        t = type(r)
+        if t is Ev or t is Gap:
+            key = (r[1], r[2], r[3]) if t is Ev else (r[0], r[1], r[2])
+            written = shown.get(key)
+            if written is None:
+                written = shown[key] = _read_document(r, include)
+            return [written.copy()]
     out: dict[tuple, dict] = {}
     for r in reads:
         t = type(r)
@@ -514,18 +527,38 @@ def _reads(reads: tuple | list, include: bool, shown: dict[tuple, dict] | None =
 
 def _read_document(r: Any, include: bool) -> dict:
     """One read (Ev, Gap or a stand-in with their fields) as result.json writes it."""
+    t = type(r)
+    if t is Ev or t is Gap:     # is_sensitive and shown_value written out on the tuples
+        if t is Ev:
+            value, evidence, file, pointer, schema = r
+        else:
+            evidence, file, pointer, schema = r
+        check = getattr(schema, "is_sensitive", None) if pointer else None
+        sensitive = bool(check(pointer)) if check is not None else False
+        return {"type": evidence, "file": file, "pointer": pointer, "known": t is Ev,
+                "sensitive": sensitive,
+                "value": None if t is Gap else SENSITIVE if sensitive and not include
+                else to_json(value)}
     sensitive = is_sensitive(r)
     return {"type": r.type, "file": r.file, "pointer": r.pointer,
-            "known": type(r) is Ev, "sensitive": sensitive,
+            "known": False, "sensitive": sensitive,
             "value": shown_value(r, include, sensitive)}
 
 
 def _gaps(criteria: CriteriaSet, reads: list) -> list[dict]:
-    gaps = {(r.type, r.pointer): {"evidence": r.type, "pointer": r.pointer,
-                                  "title": criteria.evidence_titles.get(r.type, r.type),
-                                  "provided": r.file is not None}
-            for r in reads if type(r) is Gap}
-    return [gaps[k] for k in sorted(gaps)]
+    """Each place a node read that was not provided, once (evidence, pointer), sorted."""
+    # A node's reads are mostly known values: the gaps are picked out first (a Gap is the
+    # tuple (type, file, pointer, schema)), and each place's entry made once.
+    provided: dict[tuple[str, str], bool] = {}
+    for r in reads:
+        if type(r) is Gap:
+            provided[r[0], r[2]] = r[1] is not None     # the last read of a place says
+    if not provided:
+        return []
+    titles = criteria.evidence_titles
+    return [{"evidence": evidence, "pointer": pointer, "title": titles.get(evidence, evidence),
+             "provided": provided[evidence, pointer]}
+            for evidence, pointer in sorted(provided)]
 
 
 def jsonable(value: Any) -> Any:
