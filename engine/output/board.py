@@ -288,7 +288,8 @@ def concerns(result: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
 
 def board(result: dict[str, Any]) -> dict[str, Any]:
     """The board summary of ``result`` as plain data for the templates, with what every
-    format of the report shares: each node's typed events and the notes of ``about``."""
+    format of the report shares: each node's typed events, each criterion's next step and the
+    notes of ``about``."""
     nodes = result["results"]
     root = nodes[result["framework"]["root"]]
     top = _top(result)
@@ -305,8 +306,10 @@ def board(result: dict[str, Any]) -> dict[str, Any]:
             "coverage": coverage_words(result, node), "status": node["status"],
             "change": change_of.get(sid)})
 
+    criteria = _criteria(result)
+    next_steps = {cid: next_step(nodes[cid]) for cid in criteria}
     strengths, develop = [], []
-    for cid in _criteria(result):
+    for cid in criteria:
         node = nodes[cid]
         if node["status"] not in ("rated", "partial"):
             continue
@@ -316,7 +319,7 @@ def board(result: dict[str, Any]) -> dict[str, Any]:
         if node["level"] > top / 2:
             strengths.append(row)
         else:
-            row["next"] = next_step(node)
+            row["next"] = next_steps[cid]
             row["next_label"] = row["next"]["label"] or _label(
                 result, row["next"]["level"] or node["level"] + 1)
             develop.append(row)
@@ -346,6 +349,7 @@ def board(result: dict[str, Any]) -> dict[str, Any]:
         "set_aside": set_aside(result["bundle"]),
         "change_of": change_of,
         "events": events,
+        "next_steps": next_steps,            # each criterion's next step, for its section
         "about": about(result, events),      # made once for every format of the report
     }
 

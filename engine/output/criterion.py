@@ -17,7 +17,6 @@ from typing import Any
 from markupsafe import Markup
 
 from engine.options import AssessOptions
-from engine.output.board import next_step
 from engine.output.phrases import (
     _MdSafe,
     badge,
@@ -74,10 +73,15 @@ def _words(value: Any) -> str:
     return str(value).replace("_", " ")
 
 
-def gap_html(gap: dict[str, Any]) -> Markup:
-    """One missing piece of evidence in a page: title, type and field (or the whole file)."""
-    return Markup(_gap_text_html(gap.get("title") or gap["evidence"], gap["evidence"],
-                                 gap.get("pointer") or ""))
+def gap_items_html(gaps: list[dict[str, Any]]) -> Markup:
+    """An ``<li>`` for each missing piece of evidence: title, type and field (or the whole
+    file), as the page's lists of evidence gaps show them."""
+    return Markup("".join(f"<li>{_gap_text_html(*_gap_key(gap))}</li>" for gap in gaps))
+
+
+def _gap_key(gap: dict[str, Any]) -> tuple[str, str, str]:
+    """A gap's title (its evidence type when it has none), evidence type and field."""
+    return gap.get("title") or gap["evidence"], gap["evidence"], gap.get("pointer") or ""
 
 
 @lru_cache(maxsize=4096)
@@ -91,7 +95,7 @@ def _gap_text_html(title: str, evidence: str, pointer: str) -> str:
 def _gap_html(gap: dict[str, Any]) -> str:
     missing = (": the file is there but this field is missing"
                if gap.get("provided") and gap.get("pointer") else "")
-    return f"      <li>{gap_html(gap)}{missing}</li>\n"
+    return f"      <li>{_gap_text_html(*_gap_key(gap))}{missing}</li>\n"
 
 
 def criterion_html(result: dict[str, Any], node_id: str, options: AssessOptions,
@@ -134,7 +138,7 @@ def criterion_html(result: dict[str, Any], node_id: str, options: AssessOptions,
                  f'{"Evidence category: " + escape(str(category).replace("_", " ")) + ". " if category else ""}'
                  f'Criteria: <code>{escape(node["source"])}</code>, id <code>{escape(node_id)}</code>'
                  f'</p>\n    </details>\n')
-    step = next_step(node)
+    step = view["next_steps"][node_id]
     level = node.get("level")
     if (node["status"] != "not_applicable"
             and (level is None or level < len(result["framework"]["scale"]))
@@ -154,8 +158,7 @@ def criterion_html(result: dict[str, Any], node_id: str, options: AssessOptions,
 
 
 def _gap_md(gap: dict[str, Any]) -> str:
-    return _gap_text_md(gap.get("title") or gap["evidence"], gap["evidence"],
-                        gap.get("pointer") or "")
+    return _gap_text_md(*_gap_key(gap))
 
 
 @lru_cache(maxsize=4096)
@@ -165,9 +168,10 @@ def _gap_text_md(title: str, evidence: str, pointer: str) -> str:
     return f"{md_escape(title)} ({md_code(evidence)}), {where}"
 
 
-def gap_md(gap: dict[str, Any]) -> str:
-    """One missing piece of evidence in Markdown: title, type and field."""
-    return _MdSafe(_gap_md(gap))
+def gap_lines_md(gaps: list[dict[str, Any]]) -> str:
+    """A nested list item for each missing piece of evidence in Markdown: title, type and
+    field, one a line."""
+    return _MdSafe("".join(f"    - {_gap_md(gap)}\n" for gap in gaps))
 
 
 def criterion_md(result: dict[str, Any], node_id: str, options: AssessOptions,
@@ -189,7 +193,7 @@ def criterion_md(result: dict[str, Any], node_id: str, options: AssessOptions,
         parts.append(f"What good looks like: {md_escape(c['good'])}\n\n")
     parts.append("How this was worked out:\n\n")
     parts.append(trace_md(view["events"][node_id], options, result))
-    step = next_step(c)
+    step = view["next_steps"][node_id]
     if (c["status"] != "not_applicable"
             and (level is None or level < len(result["framework"]["scale"]))
             and (step["unmet"] or step["advice"])):

@@ -80,17 +80,28 @@ def status_words(status: str) -> str:
 
 def outcome_words(event: Rung | Cap | Applies) -> str:
     """A rung's, cap's or ``applies``' outcome in developmental words."""
-    outcome, kind = _outcome_text(event.outcome), type(event)
+    return kind_outcome_words(type(event), _outcome_text(event.outcome),
+                              getattr(event, "level", None))
+
+
+def kind_outcome_words(kind: type, outcome: str, level: int | None) -> str:
+    """``outcome_words`` of an event of ``kind`` (Rung, Cap or Applies), its outcome as
+    result.json writes it ("true", "false", "unknown") and its level (a cap's)."""
     if kind is Rung:
         return words.rung_outcome(outcome, plain=True)
     if kind is Cap:
-        return words.cap_outcome(outcome, event.level, plain=True)
+        return words.cap_outcome(outcome, level, plain=True)
     return words.applies_outcome(outcome)
 
 
 def outcome_mark(event: Rung | Cap | Applies) -> str:
     """A one-character sign for an outcome, always shown beside its words."""
-    return "✓" if event.outcome is True else "○" if event.outcome is False else "?"
+    return outcome_sign(event.outcome)
+
+
+def outcome_sign(outcome: Any) -> str:
+    """``outcome_mark`` of an event's outcome (True, False or unknown)."""
+    return "✓" if outcome is True else "○" if outcome is False else "?"
 
 
 def scale_label(result: dict[str, Any], level: int | None) -> str:

@@ -194,12 +194,12 @@ def environment(fmt: str) -> Environment:
     env.filters.update(FILTERS)
     if fmt == "md":
         env.filters.update(MD_FILTERS, criterion_md=criterion.criterion_md,
-                           gap_md=criterion.gap_md)
+                           gap_lines_md=criterion.gap_lines_md)
     else:
         env.filters.update(criterion_html=criterion.criterion_html,
                            change_mark=criterion.change_mark_html,
                            combine_item=criterion.combine_item_html,
-                           gap_html=criterion.gap_html)
+                           gap_items_html=criterion.gap_items_html)
     return env
 
 

@@ -24,12 +24,12 @@ from engine.output.phrases import (
     SENSITIVE_TEXT,
     _MdSafe,
     file_anchor,
+    kind_outcome_words,
     let_value,
     md_code,
     md_escape,
     node_anchor,
-    outcome_mark,
-    outcome_words,
+    outcome_sign,
     read_value,
     status_words,
 )
@@ -131,10 +131,32 @@ def _levels_html(event: Rung | Cap, result: dict[str, Any]) -> str:
     return "\n".join(parts)
 
 
-def _item(kind_class: str, mark: str, what: str, source: Any, body: str = "") -> str:
+def _opening(kind_class: str, mark: str, what: str, source: Any) -> str:
     return (f'<li class="event {kind_class}">\n  <span class="mark" aria-hidden="true">{mark}'
             f'</span>\n  <span class="what">{what}</span>\n  <span class="src">{escape(source)}'
-            f"</span>\n{body}</li>")
+            "</span>\n")
+
+
+def _item(kind_class: str, mark: str, what: str, source: Any, body: str = "") -> str:
+    return f"{_opening(kind_class, mark, what, source)}{body}</li>"
+
+
+@lru_cache(maxsize=8192)
+def _judged_html(kind: type, level: int | None, label: str | None, outcome: str, mark: str,
+                 source: str, because: str | None) -> tuple[str, str]:
+    """The opening of a rung's, cap's or ``applies``' ``<li>`` (mark, what was tested, its
+    outcome in words, source) and its "because" paragraph. A pure memo of criteria text and
+    an outcome: the same lines come out the same way for most bundles (a fifth of a trace's
+    cost, about 0.15 ms a report; issue 15)."""
+    if kind is Rung:
+        what = f"Level {escape(level)}{f' ({escape(label)})' if label else ''}"
+    elif kind is Cap:
+        what = f"Limit to level {escape(level)}"
+    else:
+        what = "Whether this criterion applies"
+    what += f": <strong>{escape(kind_outcome_words(kind, outcome, level))}</strong>"
+    return (_opening(f"{kind.kind} outcome-{outcome}", escape(mark), what, source),
+            f'<p class="because">{escape(because)}</p>\n' if because else "")
 
 
 def trace_html(events: tuple[Event, ...], result: dict[str, Any], options: AssessOptions,
@@ -149,24 +171,20 @@ def trace_html(events: tuple[Event, ...], result: dict[str, Any], options: Asses
     for event in events:
         kind = type(event)
         if kind is Rung or kind is Cap or kind is Applies:
-            outcome = outcome_text(event.outcome)
-            if kind is Rung:
-                label = _label(scale, event.level)
-                label = f" ({escape(label)})" if label else ""
-                what = f"Level {escape(event.level)}{label}"
-            elif kind is Cap:
-                what = f"Limit to level {escape(event.level)}"
+            if kind is Applies:
+                head, body = _judged_html(kind, None, None, outcome_text(event.outcome),
+                                          outcome_sign(event.outcome), event.source, None)
             else:
-                what = "Whether this criterion applies"
-            what += f": <strong>{escape(outcome_words(event))}</strong>"
-            body = ""
-            if kind is not Applies and event.because:
-                body += f'<p class="because">{escape(event.because)}</p>\n'
-            body += _reads_html(event, options, targets)
-            if kind is not Applies:
+                level = event.level
+                head, body = _judged_html(kind, level,
+                                          _label(scale, level) if kind is Rung else None,
+                                          outcome_text(event.outcome), outcome_sign(event.outcome),
+                                          event.source, event.because)
+            if event.reads:
+                body += _reads_html(event, options, targets)
+            if kind is not Applies and event.levels:
                 body += _levels_html(event, result)
-            out.append(_item(f"{event.kind} outcome-{outcome}", escape(outcome_mark(event)),
-                             what, event.source, body + "\n" if body else ""))
+            out.append(f"{head}{body}\n</li>" if body else f"{head}</li>")
         elif kind is Let:
             what = (f"Worked out <code>{escape(event.name)}</code> = "
                     f'<span class="value">{escape(let_value(event, options))}</span>')
@@ -176,6 +194,22 @@ def trace_html(events: tuple[Event, ...], result: dict[str, Any], options: Asses
             out.append(_item("ladder", "→", f"Result of the levels: {escape(event.text)}",
                              event.source))
     return Markup("\n".join(out))
+
+
+@lru_cache(maxsize=8192)
+def _judged_md(kind: type, level: int | None, label: str | None, outcome: str, source: str,
+               because: str | None) -> str:
+    """A rung's, cap's or ``applies``' list item up to its reads: a pure memo, as
+    ``_judged_html``."""
+    if kind is Rung:
+        what = f"Level {md_escape(level)}{f' ({md_escape(label)})' if label else ''}"
+    elif kind is Cap:
+        what = f"Limit to level {md_escape(level)}"
+    else:
+        what = "Whether this criterion applies"
+    because = f". {md_escape(because)}" if because else ""
+    return (f"- {what}: {md_escape(kind_outcome_words(kind, outcome, level))} ({md_escape(source)})"
+            f"{because}")
 
 
 def trace_md(events: tuple[Event, ...], options: AssessOptions, result: dict[str, Any]) -> str:
@@ -195,19 +229,15 @@ def trace_md(events: tuple[Event, ...], options: AssessOptions, result: dict[str
     for event in events:
         kind = type(event)
         if kind is Rung or kind is Cap or kind is Applies:
-            source = md_escape(event.source)
-            if kind is Rung:
-                label = _label(scale, event.level)
-                label = f" ({md_escape(label)})" if label else ""
-                what = f"Level {md_escape(event.level)}{label}"
-            elif kind is Cap:
-                what = f"Limit to level {md_escape(event.level)}"
+            if kind is Applies:
+                head = _judged_md(kind, None, None, outcome_text(event.outcome), event.source,
+                                  None)
             else:
-                what = "Whether this criterion applies"
-            because = (f". {md_escape(event.because)}"
-                       if kind is not Applies and event.because else "")
-            lines.append(f"- {what}: {md_escape(outcome_words(event))} ({source}){because}"
-                         f"{reads_md(event)}")
+                level = event.level
+                head = _judged_md(kind, level, _label(scale, level) if kind is Rung else None,
+                                  outcome_text(event.outcome), event.source, event.because)
+            lines.append(f"{head}{reads_md(event)}" if event.reads or event.reads_omitted
+                         else head)
         elif kind is Let:
             lines.append(f"- Worked out {md_code(event.name)} = "
                          f"{md_escape(let_value(event, options))} ({md_escape(event.source)})"
