@@ -397,12 +397,29 @@ def _read_bytes(root_fd: int, rel: str, max_bytes: int) -> bytes:
         if not stat.S_ISREG(info.st_mode):
             raise ReadError("is not a regular file; remove it from the bundle", code="E202")
         _check_size(info.st_size, max_bytes)
-        with os.fdopen(fd, "rb", closefd=False) as handle:
-            raw = handle.read(max_bytes + 1)
+        raw = _read_to_end(fd, info.st_size, max_bytes)
         _check_size(len(raw), max_bytes)    # it may have grown since fstat
         return raw
     finally:
         os.close(fd)
+
+
+def _read_to_end(fd: int, size: int, max_bytes: int) -> bytes:
+    """The bytes of ``fd`` to its end, stopping past ``max_bytes``: one ``read`` of the
+    size ``fstat`` gave plus one byte, so a file that has not grown is read in one call
+    (a buffered file object took nine calls a file, among them a 50 MB buffer mapped
+    and unmapped). A read shorter than asked is the end of a regular file."""
+    chunks = []
+    total = 0
+    want = size + 1
+    while True:
+        chunk = os.read(fd, min(want, max_bytes + 1 - total))
+        chunks.append(chunk)
+        total += len(chunk)
+        if len(chunk) < want or total > max_bytes:
+            break
+        want = 1 << 20      # it grew since fstat: read on, a megabyte at a time
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def _check_size(size: int, max_bytes: int) -> None:
@@ -495,8 +512,19 @@ def _load(root: Path, root_fd: int, label: str, problems: _Problems,
                          f"{(err.strerror or str(err)).lower()}", code="E201")
         raise problems.error() from None
     reader = _Reader(root_fd, int(max_file_mb * 1_000_000), problems)
-    return assemble(root, root.resolve().name, layout, reader, problems,
+    return assemble(root, _folder_name(root), layout, reader, problems,
                     lambda: _Problems(label), schemas, lenient)
+
+
+def _folder_name(root: Path) -> str:
+    """The bundle folder's own name, as ``root.resolve().name`` gives it.
+
+    Resolving walks every folder of the path (a system call each); the last name is the
+    same unless it is `.`, `..` or a link itself, which only then are resolved."""
+    name = root.name
+    if not name or name in (".", "..") or os.path.islink(root):
+        return root.resolve().name
+    return name
 
 
 def assemble(root: Path, name: str, layout: _Layout, reader, problems, soft_problems,

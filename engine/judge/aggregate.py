@@ -85,7 +85,7 @@ def aggregate_levels(method: str, levels: list[int], *, top: int, rounding: str 
             how += f" -> {level} (rounded {rounding or 'down'})"
         return level, how
     if method == "percent":
-        listed = " + ".join(str(x) for x in levels)
+        listed = " + ".join(map(str, levels))
         exact = Fraction(100 * sum(levels), len(levels) * top)
         p = round_fraction(exact, rounding)
         level = 1

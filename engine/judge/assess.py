@@ -43,6 +43,8 @@ from engine.judge.record import (
 from engine.judge.context import Ctx, use
 from engine.judge.values import UNKNOWN, Ev, Gap, Range
 
+_new = tuple.__new__    # a NamedTuple made as the tuple it is (its own __new__ is Python)
+
 
 # ---------------------------------------------------------------- inputs
 
@@ -140,14 +142,22 @@ class Evaluation:
     def _part(self, ctx: Ctx, fn, tally: _Tally) -> tuple[Any, tuple, int]:
         """Run one part of a judgement (applies, a let, a rung, a cap) on fresh logs:
         (its value, the reads kept, how many more were read)."""
-        ctx.reads, ctx.level_uses, ctx.known, ctx.unknown = [], [], 0, 0
+        # Some 300 parts a bundle: the tally's bookkeeping is written out here.
+        reads = ctx.reads = []
+        ctx.level_uses = []
+        ctx.known = ctx.unknown = 0
         value = fn(ctx)
-        return (value, *tally.take(ctx))
+        known, unknown = ctx.known, ctx.unknown
+        tally.reads += reads
+        tally.known += known
+        tally.unknown += unknown
+        return value, tuple(reads), known + unknown - len(reads)
 
     def _rung(self, ctx: Ctx, step: Step, tally: _Tally) -> Rung:
         outcome, reads, omitted = self._part(ctx, step.when, tally)
-        return Rung(step.level, step.source, outcome, step.because, step.advice, reads,
-                    omitted, self._level_uses(ctx.level_uses))
+        uses = ctx.level_uses
+        return _new(Rung, (step.level, step.source, outcome, step.because, step.advice, reads,
+                           omitted, self._level_uses(uses) if uses else ()))
 
     def _cap(self, ctx: Ctx, step: Step, tally: _Tally, low: int, high: int
              ) -> tuple[Cap, int, int]:
@@ -182,19 +192,22 @@ class Evaluation:
             ctx.locals[name] = value
             events.append(Let(name, source, value, not v.is_unknown(value), reads, omitted))
         outcomes: dict[int, Any] = {}
+        unmet = None        # the lowest rung not yet met: its step and event
         for step in c.rungs:
             rung = self._rung(ctx, step, tally)
             outcomes[step.level] = rung.outcome
             events.append(rung)
+            if unmet is None and rung.outcome is not True:
+                unmet = step, rung
         low, high = ladder(outcomes)
         events.append(Ladder(low, high, c.source, _ladder_text(outcomes, low, high)))
         for step in c.caps:
             cap, low, high = self._cap(ctx, step, tally, low, high)
             events.append(cap)
         status = status_of(low, high, tally.known, tally.unknown)
-        advice = _advice(c, outcomes, events)
-        concerns = self._concerns(ctx, c.concerns, events)
-        next_step = self._next_step(ctx, c, outcomes, events, low)
+        advice = unmet[0].advice if unmet is not None else _held_advice(events)
+        concerns = self._concerns(ctx, c.concerns, events) if c.concerns else []
+        next_step = self._next_step(ctx, unmet, events, low)
         if status == "not_assessed":
             return Judgement(status, None, None, advice, events, tally.reads, ctx.warnings,
                              concerns=concerns, next_step=next_step)
@@ -202,36 +215,37 @@ class Evaluation:
                          concerns=concerns, next_step=next_step)
 
     # ---- the next step: what the lowest rung not yet met still needs
-    def _next_step(self, ctx: Ctx, c: CompiledCriterion, outcomes: dict[int, Any],
-                   events: list, low: int) -> NextStep | None:
-        """The lowest rung not yet met, its advice and the parts of its condition that
-        are false or unknown (each with its values); or the caps holding the level down.
-        Words are made later, when the result is written. None at the top."""
+    def _next_step(self, ctx: Ctx, unmet: tuple[Step, Rung] | None, events: list, low: int
+                   ) -> NextStep | None:
+        """The lowest rung not yet met (``unmet``: its step and event), its advice and the
+        parts of its condition that are false or unknown (each with its values); or the
+        caps holding the level down. Words are made later, when the result is written.
+        None at the top."""
         if low >= self.criteria.top:
             return None
-        rung = next((r for r in c.rungs if outcomes.get(r.level) is not True), None)
+        rung = unmet[0] if unmet is not None else None
         warned = len(ctx.warnings)
         if rung is not None and rung.breakdown is not None:
             part = rung.breakdown.part
-            outcome = outcomes[rung.level]
-            reads = next((e.reads for e in events if type(e) is Rung
-                          and e.level == rung.level), ())
+            outcome = unmet[1].outcome
+            reads = unmet[1].reads
             if part is not None and (part.op is None or (
                     outcome is UNKNOWN and any(type(r) is Gap for r in reads))):
                 # A rung of one part whose words need no values: what judging it read
                 # says it all, so it is not evaluated again (the common case of
                 # missing evidence).
-                unmet = [Unmet(part, outcome, reads)]
+                parts = [Unmet(part, outcome, reads)]
             else:
-                _, unmet = self._unmet(ctx, rung.breakdown)
+                _, parts = self._unmet(ctx, rung.breakdown)
             del ctx.warnings[warned:]          # already warned when the rung was judged
-            for i, item in enumerate(unmet):   # an unknown `let`: the gaps of its reads
+            for i, item in enumerate(parts):   # an unknown `let`: the gaps of its reads
                 if item.outcome is UNKNOWN and item.part.lets and not any(
                         type(r) is Gap for r in item.reads):
-                    unmet[i] = item._replace(reads=item.reads + tuple(
+                    parts[i] = _new(Unmet, (item.part, item.outcome, item.reads + tuple(
                         r for e in events if type(e) is Let and e.name in
-                        item.part.lets for r in e.reads if type(r) is Gap))
-            return NextStep(rung.level, rung.advice, tuple(unmet))
+                        item.part.lets for r in e.reads if type(r) is Gap),
+                        item.left, item.right))
+            return NextStep(rung.level, rung.advice, tuple(parts))
         held = [e for e in events if type(e) is Cap and e.effect]
         if not held:
             return None
@@ -317,12 +331,9 @@ class Evaluation:
         lows = [low for _, low, _, _ in units]
         highs = [high for _, _, high, _ in units]
         agg = p.aggregation
-        low, low_text = aggregate_levels(agg.method, lows, top=self.criteria.top,
-                                         rounding=agg.round, bands=agg.bands)
-        high, high_text = aggregate_levels(agg.method, highs, top=self.criteria.top,
-                                           rounding=agg.round, bands=agg.bands)
+        low, low_text, high, high_text = _both_ends(agg, lows, highs, self.criteria.top)
         events.append(Aggregate(agg.id, agg.method, p.source, low, high,
-                                tuple(Input(*u) for u in units),
+                                tuple([_new(Input, u) for u in units]),
                                 _pair_text(low_text, high_text, low, high)))
         tally = _Tally()
         for step in p.caps:
@@ -368,10 +379,7 @@ class Evaluation:
             ranges = [(m, *self._range(m)) for m in members]
             lows = [lo for _, lo, _, _ in ranges]
             highs = [hi for _, _, hi, _ in ranges]
-            low, low_text = aggregate_levels(agg.method, lows, top=self.criteria.top,
-                                             rounding=agg.round, bands=agg.bands)
-            high, high_text = aggregate_levels(agg.method, highs, top=self.criteria.top,
-                                               rounding=agg.round, bands=agg.bands)
+            low, low_text, high, high_text = _both_ends(agg, lows, highs, self.criteria.top)
             events.append(Category(category, agg.id, agg.method, p.source, low, high,
                                    tuple(Input(*r) for r in ranges),
                                    _pair_text(low_text, high_text, low, high)))
@@ -379,6 +387,18 @@ class Evaluation:
             units.append((category, low, high, "not_assessed" if every_gap else
                           ("rated" if low == high else "partial")))
         return units
+
+
+def _both_ends(agg, lows: list[int], highs: list[int], top: int) -> tuple[int, str, int, str]:
+    """The aggregation of the low ends and of the high ends: (low, its working, high, its
+    working). When every input is one level the two are the same, worked out once."""
+    low, low_text = aggregate_levels(agg.method, lows, top=top, rounding=agg.round,
+                                     bands=agg.bands)
+    if highs == lows:
+        return low, low_text, low, low_text
+    high, high_text = aggregate_levels(agg.method, highs, top=top, rounding=agg.round,
+                                       bands=agg.bands)
+    return low, low_text, high, high_text
 
 
 def _pair_text(low_text: str, high_text: str, low: int, high: int) -> str:
@@ -392,11 +412,8 @@ def _ladder_text(outcomes: dict[int, Any], low: int, high: int) -> str:
                         low, high)
 
 
-def _advice(c: CompiledCriterion, outcomes: dict[int, Any], events: list) -> str | None:
-    """The advice of the lowest rung not yet met (or of a cap holding the level down)."""
-    for rung in c.rungs:
-        if outcomes.get(rung.level) is not True:
-            return rung.advice
+def _held_advice(events: list) -> str | None:
+    """Every rung met: the advice of the first cap holding the level down, if any."""
     for event in events:
         if type(event) is Cap and event.effect:
             return event.advice or event.because

@@ -109,11 +109,18 @@ class _StaticPath:
                 obj = ctx.locals[rname]
             else:
                 obj = root(ctx)
-            if type(obj) is Ev:
+            t = type(obj)
+            if t is Ev:
                 cur = obj.value
                 if type(cur) is dict and k1 in cur:
                     return new_ev(Ev, (cur[k1], obj.type, obj.file, obj.pointer + suffix,
                                        obj.schema))
+            elif t is Gap:      # evidence not provided (common): its field is a gap too
+                return new_ev(Gap, (obj.type, obj.file, obj.pointer + suffix, obj.schema))
+            elif t is dict:     # a fact (`assessment.date`): get_field on a plain record
+                return obj.get(k1, UNKNOWN)
+            elif obj is UNKNOWN:
+                return UNKNOWN
             return walk(obj, ctx)
         return path1
 
@@ -190,8 +197,10 @@ def _comparison(op: str, left: Fn, right: Fn, right_expr: n._Expr, source: str,
                         ctx.reads.append(a)
                     a = a.value
                     ta = type(a)
-                elif ta is Gap:
-                    use(a, ctx)
+                elif ta is Gap:     # `use` written out: an unknown read
+                    ctx.unknown += 1
+                    if ctx.unknown <= READ_LIMIT:
+                        ctx.reads.append(a)
                     return UNKNOWN
                 if ta is tb or (number and (ta is int or ta is float)):
                     return plain_op(a, b)
@@ -212,7 +221,14 @@ def _comparison(op: str, left: Fn, right: Fn, right_expr: n._Expr, source: str,
                 obj = ctx.locals[rname]
             else:
                 obj = root(ctx)
-            if type(obj) is Ev:
+            t = type(obj)
+            if t is Gap:    # evidence not provided: its field is an unknown read
+                ctx.unknown += 1
+                if ctx.unknown <= READ_LIMIT:
+                    ctx.reads.append(new_ev(Gap, (obj.type, obj.file, obj.pointer + suffix,
+                                                  obj.schema)))
+                return UNKNOWN
+            if t is Ev:
                 cur = obj.value
                 for k in keys:
                     if type(cur) is not dict or k not in cur:
@@ -520,14 +536,15 @@ class ExpressionCompiler:
             def boolop(ctx: Ctx) -> Any:
                 try:
                     a = left(ctx)
-                    if a is not True and a is not False:
+                    if a is not True and a is not False and a is not UNKNOWN:
                         a = use(a, ctx)
                     b = right(ctx)
-                    if b is not True and b is not False:
+                    if b is not True and b is not False and b is not UNKNOWN:
                         b = use(b, ctx)
-                    if a is not True and a is not False:
+                    # unknown is already an outcome: only other values go through truth
+                    if a is not True and a is not False and a is not UNKNOWN:
                         a = truth(a)
-                    if b is not True and b is not False:
+                    if b is not True and b is not False and b is not UNKNOWN:
                         b = truth(b)
                 except Fault as fault:
                     ctx.warn(str(fault), source)
@@ -541,14 +558,15 @@ class ExpressionCompiler:
             def boolop(ctx: Ctx) -> Any:
                 try:
                     a = left(ctx)
-                    if a is not True and a is not False:
+                    if a is not True and a is not False and a is not UNKNOWN:
                         a = use(a, ctx)
                     b = right(ctx)
-                    if b is not True and b is not False:
+                    if b is not True and b is not False and b is not UNKNOWN:
                         b = use(b, ctx)
-                    if a is not True and a is not False:
+                    # unknown is already an outcome: only other values go through truth
+                    if a is not True and a is not False and a is not UNKNOWN:
                         a = truth(a)
-                    if b is not True and b is not False:
+                    if b is not True and b is not False and b is not UNKNOWN:
                         b = truth(b)
                 except Fault as fault:
                     ctx.warn(str(fault), source)

@@ -24,17 +24,17 @@ def ladder(outcomes: dict[int, Any]) -> tuple[int, int]:
         return 1, 1
     highest = max(outcomes)
     low = high = 1
-    all_true, none_false = True, True
+    all_true = True
     for level in range(2, highest + 1):
-        effective = outcomes.get(level)
-        if effective is None and level not in outcomes:
-            effective = outcomes[min(k for k in outcomes if k > level)]
-        all_true = all_true and effective is True
-        none_false = none_false and effective is not False
+        effective = outcomes[level] if level in outcomes else \
+            outcomes[min(k for k in outcomes if k > level)]
+        if effective is False:
+            break               # neither end goes past a false rung
+        if effective is not True:
+            all_true = False    # unknown: the high end may go on, the low end stops
         if all_true:
             low = level
-        if none_false:
-            high = level
+        high = level
     return low, high
 
 
