@@ -1,10 +1,17 @@
 """A batch's summary rows kept on disk (SpilledRows) give the same summary files as rows in
 memory, in bundle order, so the batch's memory stays flat however many bundles it holds."""
 
+import os
+import signal
+import time
+
 import openpyxl
+import pytest
 
 from engine.api import AssessOptions
+from engine.app import batch
 from engine.app.batch import SpilledRows, write_summary
+from engine.errors import OutputError, WellledError
 
 SCALE = [{"level": 1, "label": "Foundations"}, {"level": 2, "label": "Developing"},
          {"level": 3, "label": "Established"}, {"level": 4, "label": "Exemplary"}]
@@ -62,3 +69,52 @@ def test_spilled_rows_write_the_same_summary_as_rows_in_memory(tmp_path):
     assert table[2][4:] == ["2 to 3", "2"]
     index = (tmp_path / "disk" / "index.html").read_text()
     assert "Well-led across 3 providers" in index and "no manifest" in index
+
+
+# ---------------------------------------------------------------- summary.xlsx beside the rest
+
+
+def _refuse(rows, out):
+    raise WellledError(f"could not write {out}/summary.xlsx: no space left on device")
+
+
+def _die(rows, out):
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _wait_then_write(rows, out):
+    time.sleep(0.5)
+    (out / "late.txt").write_text("written after the batch stopped")
+
+
+def test_summary_xlsx_is_written_while_this_process_writes_the_rest(tmp_path, monkeypatch):
+    real = batch._write_workbook
+
+    def record(rows, out):
+        (out / "pid").write_text(str(os.getpid()))
+        real(rows, out)
+
+    monkeypatch.setattr(batch, "_write_workbook", record)
+    write_summary(ROWS, tmp_path, ("json", "html"), AssessOptions())
+    assert int((tmp_path / "pid").read_text()) != os.getpid()   # another process wrote it
+    sheet = openpyxl.load_workbook(tmp_path / "summary.xlsx")["Summary"]
+    assert [sheet.cell(r, 3).value for r in (2, 3, 4)] == ["north", "east", "west"]
+
+
+@pytest.mark.parametrize("work, words", [
+    (_refuse, "summary.xlsx: no space left on device"),
+    (_die, "ended unexpectedly"),
+])
+def test_a_failure_beside_the_batch_is_said_in_the_batch(tmp_path, work, words):
+    with pytest.raises(OutputError, match=words):
+        with batch._Beside(work, ROWS, tmp_path):
+            (tmp_path / "index.html").write_text("the batch's own file")
+    assert (tmp_path / "index.html").is_file()
+
+
+def test_when_the_batch_itself_fails_the_process_beside_it_is_stopped(tmp_path):
+    with pytest.raises(KeyboardInterrupt):
+        with batch._Beside(_wait_then_write, ROWS, tmp_path):
+            raise KeyboardInterrupt
+    time.sleep(0.8)
+    assert not (tmp_path / "late.txt").exists()
