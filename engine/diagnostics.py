@@ -300,6 +300,16 @@ whole, so that a judgement never rests on the documents that happened to
 be valid. The invalid documents' own problems are listed with it.
 
 Correct the documents listed; the collection is then used."""),
+    "E210": Code("a bundle cannot be carried into a workbook", """\
+`wellled template OUT.xlsx --from BUNDLE` fills a workbook with a bundle's
+evidence, and refuses a bundle that would not come back the same when the
+workbook is read again: two documents of a collection whose names differ
+only in their ending (`a.yaml` and `a.json`, which would share one row),
+or a value a worksheet cell cannot hold unchanged (for example a list item
+holding a line break). Nothing is written.
+
+Rename one of the two documents, or keep this bundle as files: a bundle
+folder is assessed just as a workbook is."""),
 }
 
 CODES: Mapping[str, str] = {code: entry.title for code, entry in CODE_TABLE.items()}

@@ -23,7 +23,10 @@ from typing import Any
 import yaml
 
 from engine.app.write import atomic_write
+from engine.diagnostics import Diagnostic
 from engine.errors import BundleError, UsageError
+from engine.source import Span
+from engine.words import printable
 
 
 def _criteria_title(criteria) -> str:
@@ -49,8 +52,9 @@ def bundle_fill(folder: Path, criteria, max_file_mb: float = 50.0) -> dict[str, 
                 unfit.append(document.path)
             fill[rel] = document.data
     if unfit:
-        raise BundleError([f"{folder.as_posix()}/{name}: two documents of a collection share "
-                           "a name once the suffix is dropped; rename one" for name in unfit])
+        raise BundleError.from_diagnostics([_unfit(
+            f"{folder.as_posix()}/{name}", "two documents of a collection share a name once the "
+            "suffix is dropped; rename one") for name in unfit])
     return fill
 
 
@@ -90,16 +94,23 @@ def _check_lossless(raw: bytes, fill: dict[str, Any], criteria, folder: Path) ->
         want, got = _plain(fill.get(rel)), book.data.get(rel)
         if rel.endswith("/"):
             if (rel in fill) != (rel in book.data):
-                problems.append(f"{folder.as_posix()}/{rel}: the collection would not come "
-                                "back the same from a workbook")
+                problems.append(_unfit(f"{folder.as_posix()}/{rel}", "the collection would not "
+                                       "come back the same from a workbook"))
             continue
         where = _first_difference(want, got, "")
         if where is not None:
-            problems.append(f"{folder.as_posix()}/{rel}: {where or '/'}: this value cannot be "
-                            "written to a workbook and read back unchanged (for example a "
-                            "list item holding a line break); keep this bundle as files")
+            problems.append(_unfit(
+                f"{folder.as_posix()}/{rel}", "this value cannot be written to a workbook and "
+                "read back unchanged (for example a list item holding a line break); keep "
+                "this bundle as files", pointer=where or "/"))
     if problems:
-        raise BundleError(problems)
+        raise BundleError.from_diagnostics(problems)
+
+
+def _unfit(path: str, message: str, pointer: str | None = None) -> Diagnostic:
+    """A refusal of ``template --from``: the bundle would not come back the same (E210)."""
+    return Diagnostic("E210", "error", message, Span(printable(path), 0, 0, 0, 0),
+                      pointer=pointer)
 
 
 def _plain(value: Any) -> Any:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import openpyxl
 import pytest
+import yaml
 
 from engine.api import AssessOptions, assess_bundle, load_criteria
 from engine.app.workbooks import import_workbook, make_template
@@ -281,6 +283,25 @@ def test_template_from_a_bundle_refuses_what_would_not_come_back(criteria, tmp_p
         f"{bundle.as_posix()}/ftsu.yaml: /themes: this value cannot be written to a "
         "workbook and read back unchanged (for example a list item holding a line break); "
         "keep this bundle as files"]
+    assert [d.code for d in caught.value.diagnostics] == ["E210"]
+    code, out, err = run("template", tmp_path / "t.xlsx", "--from", bundle)
+    assert code == 1 and "error[E210]" in err and "/themes" in err
+    assert not (tmp_path / "t.xlsx").exists()
+
+
+def test_template_from_a_bundle_refuses_two_documents_that_would_share_a_row(criteria,
+                                                                            tmp_path):
+    """Read in name order, the second of the two (the .yaml) is the one refused."""
+    bundle = tmp_path / "harrowmere"
+    shutil.copytree(EXAMPLES / "harrowmere", bundle)
+    first = bundle / "focus_group" / "2025-03-community-team.yaml"
+    twin = first.with_suffix(".json")            # the same document, written as JSON
+    twin.write_text(json.dumps(yaml.safe_load(first.read_text()), default=str))
+    with pytest.raises(BundleError) as caught:
+        make_template(tmp_path / "t.xlsx", criteria, bundle)
+    assert [(d.code, d.line()) for d in caught.value.diagnostics] == [
+        ("E210", f"{bundle.as_posix()}/focus_group/{first.name}: two documents of a collection "
+         "share a name once the suffix is dropped; rename one")]
     assert not (tmp_path / "t.xlsx").exists()
 
 
@@ -322,8 +343,6 @@ def test_batch_writes_summary_xlsx_with_a_heat_map(criteria, tmp_path):
     root = tmp_path / "trusts"
     root.mkdir()
     make_template(root / "harrowmere.xlsx", criteria, EXAMPLES / "harrowmere")
-    import shutil
-
     shutil.copytree(EXAMPLES / "eastmarch", root / "eastmarch")
     (root / "~$harrowmere.xlsx").write_bytes(b"an Excel lock file")
     code, out, err = run("batch", root, "-o", tmp_path / "out", "--format", "json")
