@@ -28,7 +28,6 @@ from engine.judge.compiled import CompiledCriterion, CriteriaSet
 from engine.judge.record import (
     EVENTS,
     OUTCOMES,
-    SENSITIVE,
     Aggregate,
     Applies,
     Cap,
@@ -48,9 +47,10 @@ from engine.judge.record import (
     Unmet,
     is_sensitive,
     outcome_text,
+    shown_read,
     shown_value,
 )
-from engine.judge.values import UNKNOWN, Ev, Gap, Range, to_json
+from engine.judge.values import UNKNOWN, Ev, Gap, Range
 from engine.options import AssessOptions
 from engine.resources import data_dir
 
@@ -514,7 +514,7 @@ def _reads(reads: tuple | list, include: bool, shown: dict[tuple, dict] | None =
         else:
             key = (r.type, r.file, r.pointer)
             if key not in out:
-                out[key] = r._asdict() if t is Read else _read_document(r, include)
+                out[key] = _read_document(r, include)
             continue
         if key in out:
             continue
@@ -526,23 +526,8 @@ def _reads(reads: tuple | list, include: bool, shown: dict[tuple, dict] | None =
 
 
 def _read_document(r: Any, include: bool) -> dict:
-    """One read (Ev, Gap or a stand-in with their fields) as result.json writes it."""
-    t = type(r)
-    if t is Ev or t is Gap:     # is_sensitive and shown_value written out on the tuples
-        if t is Ev:
-            value, evidence, file, pointer, schema = r
-        else:
-            evidence, file, pointer, schema = r
-        check = getattr(schema, "is_sensitive", None) if pointer else None
-        sensitive = bool(check(pointer)) if check is not None else False
-        return {"type": evidence, "file": file, "pointer": pointer, "known": t is Ev,
-                "sensitive": sensitive,
-                "value": None if t is Gap else SENSITIVE if sensitive and not include
-                else to_json(value)}
-    sensitive = is_sensitive(r)
-    return {"type": r.type, "file": r.file, "pointer": r.pointer,
-            "known": False, "sensitive": sensitive,
-            "value": shown_value(r, include, sensitive)}
+    """One read as result.json writes it (``shown_read``, as a dict)."""
+    return shown_read(r, include)._asdict()
 
 
 def _gaps(criteria: CriteriaSet, reads: list) -> list[dict]:
