@@ -496,7 +496,7 @@ def write_summary(rows: list[dict[str, Any]], out: Path, formats: tuple[str, ...
     from engine.output.report import stream_template  # lazy: start-up
     from engine.output.safe import content_security_policy  # lazy: start-up
 
-    with _Beside(_write_workbook, rows, out):
+    with _Beside(out / "summary.xlsx", _write_workbook, rows, out):
         since = any(row.get("since") for row in rows)
         script = index_script()
         atomic_write(out / "summary.csv", summary_csv_lines(rows, since))
@@ -515,12 +515,13 @@ def _write_workbook(rows: Iterable[dict[str, Any]], out: Path) -> None:
 
 
 class _Beside:
-    """``work(*args)`` in a forked process while the ``with`` block runs in this one; at the
-    end of the block it is waited for, and its error (a ``WellledError``'s words) raised
-    here as an ``OutputError``. Where the system cannot fork, ``work`` runs here first."""
+    """``work(*args)``, which writes ``path``, in a forked process while the ``with`` block
+    runs in this one; at the end of the block it is waited for, and its error (a
+    ``WellledError``'s words) raised here as an ``OutputError``. Where the system cannot
+    fork, ``work`` runs here first."""
 
-    def __init__(self, work: Callable[..., None], *args: Any):
-        self._work, self._args = work, args
+    def __init__(self, path: Path, work: Callable[..., None], *args: Any):
+        self._path, self._work, self._args = path, work, args
         self._process: Any = None
 
     def __enter__(self) -> _Beside:
@@ -550,8 +551,9 @@ class _Beside:
                 problem = self._conn.recv()
             except EOFError:
                 self._process.join()
-                problem = ("the process writing summary.xlsx ended unexpectedly (exit status "
-                           f"{self._process.exitcode}); it was not written")
+                problem = (f"{printable(str(self._path))}: the process writing it ended "
+                           f"unexpectedly (exit status {self._process.exitcode}), so it was "
+                           "not written; run the batch again")
             if problem:
                 raise OutputError(problem)
         finally:

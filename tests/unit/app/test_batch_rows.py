@@ -1,6 +1,7 @@
 """A batch's summary rows kept on disk (SpilledRows) give the same summary files as rows in
 memory, in bundle order, so the batch's memory stays flat however many bundles it holds."""
 
+import multiprocessing
 import os
 import signal
 import time
@@ -103,18 +104,27 @@ def test_summary_xlsx_is_written_while_this_process_writes_the_rest(tmp_path, mo
 
 @pytest.mark.parametrize("work, words", [
     (_refuse, "summary.xlsx: no space left on device"),
-    (_die, "ended unexpectedly"),
+    (_die, "summary.xlsx: the process writing it ended unexpectedly .* run the batch again"),
 ])
 def test_a_failure_beside_the_batch_is_said_in_the_batch(tmp_path, work, words):
     with pytest.raises(OutputError, match=words):
-        with batch._Beside(work, ROWS, tmp_path):
+        with batch._Beside(tmp_path / "summary.xlsx", work, ROWS, tmp_path):
             (tmp_path / "index.html").write_text("the batch's own file")
     assert (tmp_path / "index.html").is_file()
 
 
 def test_when_the_batch_itself_fails_the_process_beside_it_is_stopped(tmp_path):
     with pytest.raises(KeyboardInterrupt):
-        with batch._Beside(_wait_then_write, ROWS, tmp_path):
+        with batch._Beside(tmp_path / "late.txt", _wait_then_write, ROWS, tmp_path):
             raise KeyboardInterrupt
     time.sleep(0.8)
     assert not (tmp_path / "late.txt").exists()
+
+
+def test_where_the_system_cannot_fork_the_workbook_is_written_first(tmp_path, monkeypatch):
+    order = []
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    with batch._Beside(tmp_path / "summary.xlsx", lambda rows, out: order.append(os.getpid()),
+                       ROWS, tmp_path):
+        order.append("block")
+    assert order == [os.getpid(), "block"]          # here, and before the block
